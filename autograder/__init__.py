@@ -1,0 +1,1 @@
+"""Instructor tooling behind the `dlcourse` command: release, check, grade, verify, demo."""

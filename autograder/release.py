@@ -1,0 +1,39 @@
+"""`dlcourse release`: sources -> nbgrader generate_assignment -> assignments/."""
+
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from autograder.assignments import Assignment, resolve
+from autograder.environment import grading_environment
+from autograder.nbgrader_course import NbgraderCourse
+from autograder.notebooks import write_notebook
+
+
+def build_release(assignment: Assignment, into: Path) -> list[Path]:
+    """Generates the student version of `assignment` into the folder `into`."""
+    with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as scratch:
+        with grading_environment("cpu"):
+            released = NbgraderCourse(Path(scratch)).generate(assignment)
+        into.mkdir(parents=True, exist_ok=True)
+        written = []
+        for path in sorted(released.iterdir()):
+            target = into / path.name
+            if path.suffix == ".ipynb":
+                # Rewrite through nbformat so the bytes depend on content alone.
+                write_notebook(nbformat.read(path, as_version=4), target)
+            else:
+                target.write_bytes(path.read_bytes())
+            written.append(target)
+        return written
+
+
+def main(*, assignments: list[str] | tuple[str, ...] = (), root: Path | None = None) -> list[Path]:
+    """Releases the named assignments (all by default) into assignments/<id>/."""
+    written = []
+    for assignment in resolve(assignments, root):
+        for stale in assignment.release_dir.glob("*.ipynb"):
+            stale.unlink()
+        written += build_release(assignment, assignment.release_dir)
+    return written
