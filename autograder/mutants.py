@@ -10,6 +10,7 @@ Each assignment lists its mutants in solutions/<id>/mutants.toml:
     replace = "(1 - self.data**2)"
     count = 1                        # occurrences to replace; 0 means all
     fails = ["test_tanh_relu"]       # the tests that must catch it, and only those
+    full_run = false                 # true: also run cells tagged "training"
 
 The demo grades some of them as students; the test suite checks every one.
 """
@@ -33,6 +34,7 @@ class Mutant:
     replace: str
     fails: tuple[str, ...]
     count: int = 1
+    full_run: bool = False
 
     def apply(self, text: str) -> str:
         occurrences = text.count(self.find)
@@ -59,6 +61,7 @@ def load_mutants(assignment: Assignment) -> list[Mutant]:
             replace=entry["replace"],
             fails=tuple(entry["fails"]),
             count=int(entry.get("count", 1)),
+            full_run=bool(entry.get("full_run", False)),
         )
         for entry in entries
     ]

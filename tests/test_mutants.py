@@ -2,7 +2,9 @@
 
 Each entry of solutions/<id>/mutants.toml injects one bug (or one alternative correct
 implementation) into the reference solution; the notebook then runs with its hidden
-tests, without nbgrader, and exactly the listed tests must fail.
+tests, without nbgrader, and exactly the listed tests must fail. Cells tagged
+"training" (model training and the tests that need it) are skipped unless an entry
+asks for a full run: whole-notebook runs happen in test_cli's `dlcourse verify`.
 """
 
 import pytest
@@ -12,13 +14,15 @@ from autograder.mutants import load_mutants, mutated_source
 from autograder.notebooks import read_source
 from tests.conftest import all_assignments
 
+TRAINING = frozenset({"training"})
 CASES = [(a, m) for a in all_assignments() for m in load_mutants(a)]
 
 
 @pytest.mark.parametrize("assignment", all_assignments(), ids=lambda a: a.id)
-def test_reference_solution_passes_every_test(assignment):
+def test_reference_solution_passes_every_fast_test(assignment):
     for source in assignment.sources:
-        failed = failed_tests(execute(read_source(source), cwd=assignment.source_dir))
+        executed = execute(read_source(source), cwd=assignment.source_dir, skip_tags=TRAINING)
+        failed = failed_tests(executed)
         assert not failed, f"the reference solution of {source.name} fails {sorted(failed)}"
 
 
@@ -34,7 +38,9 @@ def test_catalogue_has_bugs_and_alternatives(assignment):
 )
 def test_mutant_loses_exactly_the_points_of_the_right_tests(assignment, mutant):
     source = next(s for s in assignment.sources if s.name == mutant.file)
-    failed = failed_tests(execute(mutated_source(mutant, source), cwd=assignment.source_dir))
+    skip = frozenset() if mutant.full_run else TRAINING
+    notebook = mutated_source(mutant, source)
+    failed = failed_tests(execute(notebook, cwd=assignment.source_dir, skip_tags=skip))
     assert failed == set(mutant.fails), (
         f"{mutant.name} ({mutant.description}) should fail {sorted(mutant.fails)}, "
         f"failed {sorted(failed)}"

@@ -4,6 +4,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -510,12 +512,12 @@ assert_close(logits.data, reference, "mlp_forward(params, x)", hint="ReLU after 
 # Train a network with two hidden layers of 16 units. It should take a few seconds. The
 # test measures accuracy on 500 fresh points: at least 95% is required.
 
-# %% nbgrader={"grade": false, "grade_id": "run_training", "locked": true, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": false, "grade_id": "run_training", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 trained_params = init_mlp([2, 16, 16, 1], seed=0)
 training_losses = train(trained_params, x_train, y_train, steps=300, learning_rate=0.5)
 print(f"loss: first step {training_losses[0]:.3f}, last step {training_losses[-1]:.3f}")
 
-# %% nbgrader={"grade": true, "grade_id": "test_mlp_training", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "test_mlp_training", "locked": true, "points": 3, "schema_version": 3, "solution": false} tags=["training"]
 assert len(training_losses) == 300, "train() should return one loss value per step"
 assert training_losses[-1] < training_losses[0], "the loss did not decrease during training"
 ### BEGIN HIDDEN TESTS
@@ -530,7 +532,7 @@ assert test_accuracy >= 0.95, (
 # %% [markdown]
 # The decision boundary your network learned:
 
-# %% nbgrader={"grade": false, "grade_id": "plot_boundary", "locked": true, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": false, "grade_id": "plot_boundary", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 from course.plotting import plot_decision_boundary
 
 plot_decision_boundary(
