@@ -5,6 +5,7 @@ import shutil
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from autograder import grade
 from autograder.mutants import load_mutants
@@ -69,7 +70,13 @@ def graded(a01, tmp_path_factory):
     )
 
     out = tmp_path_factory.mktemp("graded")
-    results = grade.main(assignment="a01", submissions=class_dir, out=out, show_progress=False)
+    results = grade.main(
+        assignment="a01",
+        submissions=class_dir,
+        out=out,
+        db_url=f"sqlite:///{out / 'custom-gradebook.db'}",  # any SQLAlchemy URL
+        show_progress=False,
+    )
     with (out / "grades.csv").open(encoding="utf-8") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     return rows, {r.student: r for r in results}, out
@@ -156,9 +163,9 @@ def test_feedback_shows_no_hidden_test_source(graded, a01):
     assert "BEGIN HIDDEN TESTS" not in page
 
 
-def test_gradebook_is_nbgraders(graded):
+def test_scores_live_in_nbgraders_gradebook_at_the_given_url(graded):
     _, _, out = graded
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}") as gradebook:
+    assert not (out / "course" / "gradebook.db").exists()
+    with Gradebook(f"sqlite:///{out / 'custom-gradebook.db'}") as gradebook:
         assert gradebook.find_submission("a01_autodiff", "alice").score == 33
+        assert gradebook.find_submission("a01_autodiff", "carol").score == 30
