@@ -18,7 +18,7 @@ demo: $(BIN)/.installed
 	$(BIN)/dlcourse demo
 
 test: $(BIN)/.installed
-	$(BIN)/ruff check course autograder tests
+	$(BIN)/ruff check course autograder tests benchmarks
 	$(BIN)/python -m pytest
 
 verify: $(BIN)/.installed
@@ -28,5 +28,5 @@ release: $(BIN)/.installed
 	$(BIN)/dlcourse release
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check course autograder tests
-	$(BIN)/ruff format --check course autograder tests
+	$(BIN)/ruff check course autograder tests benchmarks
+	$(BIN)/ruff format --check course autograder tests benchmarks

@@ -2,7 +2,8 @@
 
 For each assignment: the release matches its source, the reference solution scores
 full marks through nbgrader, the untouched stub scores zero on every autograded test,
-and how long the solution notebook takes.
+and how long the solution notebook takes (reported against the 60 s budget; a slow
+run warns but does not fail, since timings depend on the machine).
 """
 
 import tempfile
@@ -22,10 +23,13 @@ NOTEBOOK_BUDGET_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Check:
+    """One line of the report; a failed check that is not `blocking` only warns."""
+
     assignment: str
     name: str
     passed: bool
     detail: str
+    blocking: bool = True
 
 
 def release_in_sync(assignment: Assignment, scratch: Path) -> Check:
@@ -88,6 +92,8 @@ def verify_assignment(assignment: Assignment, cell_timeout: int, device: str) ->
             reference.seconds <= NOTEBOOK_BUDGET_SECONDS,
             f"{reference.seconds:.1f} s through nbgrader autograde "
             f"(budget {NOTEBOOK_BUDGET_SECONDS:g} s); stub {stub.seconds:.1f} s",
+            # Timings depend on the machine and its load: reported, never fatal.
+            blocking=False,
         )
     )
     return checks
@@ -110,7 +116,10 @@ def main(
     for column in ("assignment", "check", "result", "detail"):
         table.add_column(column)
     for check in checks:
-        result = "[green]ok[/green]" if check.passed else "[red]FAILED[/red]"
+        if check.passed:
+            result = "[green]ok[/green]"
+        else:
+            result = "[red]FAILED[/red]" if check.blocking else "[yellow]over budget[/yellow]"
         table.add_row(check.assignment, check.name, result, check.detail)
     console.print(table)
-    return 0 if all(check.passed for check in checks) else 1
+    return 0 if all(check.passed or not check.blocking for check in checks) else 1
