@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignments import Assignment, discover, resolve
+from autograder.assignments import Assignment, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,3 @@ def root() -> Path:
 def a01() -> Assignment:
     (assignment,) = resolve(["a01_autodiff"], ROOT)
     return assignment
-
-
-def all_assignments() -> list[Assignment]:
-    return discover(ROOT)

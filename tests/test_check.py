@@ -8,6 +8,8 @@ from rich.console import Console
 from autograder import check
 from autograder.sample_class import write_reference, write_stub
 
+pytestmark = pytest.mark.xdist_group("check_notebooks")
+
 
 def run_check(path):
     output = io.StringIO()

@@ -12,6 +12,8 @@ from autograder.mutants import load_mutants
 from autograder.notebooks import nbgrader_metadata, write_notebook
 from autograder.sample_class import write_mutant, write_reference, write_stub
 
+pytestmark = pytest.mark.xdist_group("grade_class")
+
 NOTEBOOK = "a01_autodiff.ipynb"
 # Tests that never call unbroadcast or Tensor: the graph and concept checks.
 INDEPENDENT_OF_ENGINE = {

@@ -7,18 +7,21 @@ tests, without nbgrader, and exactly the listed tests must fail. Cells tagged
 asks for a full run: whole-notebook runs happen in test_cli's `dlcourse verify`.
 """
 
+from pathlib import Path
+
 import pytest
 
+from autograder.assignments import discover
 from autograder.execution import execute, failed_tests
 from autograder.mutants import load_mutants, mutated_source
 from autograder.notebooks import read_source
-from tests.conftest import all_assignments
 
+ROOT = Path(__file__).resolve().parent.parent
 TRAINING = frozenset({"training"})
-CASES = [(a, m) for a in all_assignments() for m in load_mutants(a)]
+CASES = [(a, m) for a in discover(ROOT) for m in load_mutants(a)]
 
 
-@pytest.mark.parametrize("assignment", all_assignments(), ids=lambda a: a.id)
+@pytest.mark.parametrize("assignment", discover(ROOT), ids=lambda a: a.id)
 def test_reference_solution_passes_every_fast_test(assignment):
     for source in assignment.sources:
         executed = execute(read_source(source), cwd=assignment.source_dir, skip_tags=TRAINING)
@@ -26,7 +29,7 @@ def test_reference_solution_passes_every_fast_test(assignment):
         assert not failed, f"the reference solution of {source.name} fails {sorted(failed)}"
 
 
-@pytest.mark.parametrize("assignment", all_assignments(), ids=lambda a: a.id)
+@pytest.mark.parametrize("assignment", discover(ROOT), ids=lambda a: a.id)
 def test_catalogue_has_bugs_and_alternatives(assignment):
     mutants = load_mutants(assignment)
     assert len([m for m in mutants if m.fails]) >= 3, "at least three realistic bugs"

@@ -1,16 +1,19 @@
 """Sources are the single source of truth; the committed release is generated from them."""
 
 import json
+from pathlib import Path
 
 import jupytext
 import pytest
 
-from autograder.assignments import resolve
+from autograder.assignments import discover, resolve
 from autograder.notebooks import is_test_cell, nbgrader_metadata, read_source
 from autograder.release import build_release
-from tests.conftest import all_assignments
 
-ASSIGNMENTS = all_assignments()
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.xdist_group("releases")
+
+ASSIGNMENTS = discover(ROOT)
 IDS = [a.id for a in ASSIGNMENTS]
 
 
