@@ -763,8 +763,6 @@ assert predicted_traces == scale.experimental_get_tracing_count(), (
 # `tf.function` retrace, and why can a graph run faster than the same Python code?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "written_eager_vs_graph", "locked": false, "points": 2, "schema_version": 3, "solution": true}
-# YOUR ANSWER HERE
-#
 # ### BEGIN SOLUTION
 # Eager execution runs each operation immediately as Python reaches it, which is easy to
 # debug. Graph execution first traces the Python function into a dataflow graph and then
