@@ -1,0 +1,1293 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Assignment 4: normalization
+#
+# Batch normalization is the layer that behaves differently when you train and when you
+# predict, and most of its bugs live in that difference. In this assignment you write it
+# twice, once in NumPy with its backward pass and once as a Keras layer that must agree
+# with `keras.layers.BatchNormalization` number for number. Then you break a trained
+# model on purpose, fold batch norm away for inference, and write layer normalization.
+# Read chapter 04 first.
+#
+# 1. Batch norm in NumPy: forward in both modes, moving averages, backward (part 1).
+# 2. A `BatchNorm` Keras layer (part 2).
+# 3. Training mode against inference mode on a real model (part 3).
+# 4. Folding batch norm into the preceding `Dense` or `Conv2D` layer (part 4).
+# 5. Layer normalization (part 5).
+# 6. Concept checks (part 6).
+#
+# **How this is graded.** Write your code between the lines `# YOUR CODE HERE` and the
+# end of the region, replacing `raise NotImplementedError()`. Each test cell is worth the
+# points in its header; the tests you see are a first check, and hidden tests check more
+# cases (other shapes, other momentums and epsilons, features with tiny variances,
+# several training steps) when your notebook is graded. Most tests load the same weights
+# into your code and into Keras's own layers and compare the results. Before you submit,
+# run `dlcourse check a04_batchnorm.ipynb`, which restarts the kernel and runs everything
+# top to bottom, as the grader will.
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from keras import ops
+
+import course
+from course.checks import assert_close, assert_gradient_close, assert_shape, numeric_gradient
+from course.data import load_digits
+
+course.setup(seed=0)
+
+# %% [markdown]
+# The tests compare your code with Keras's `BatchNormalization` after loading the same
+# four weights into both. These helpers do the loading; you may use them to debug.
+# `mixed_scale_batch` makes inputs whose features have very different spreads, from a
+# standard deviation of 0.01 (a variance far below the default epsilon of 0.001) to 3.
+
+# %% nbgrader={"grade": false, "grade_id": "test_tools", "locked": true, "schema_version": 3, "solution": false}
+BATCHNORM_WEIGHTS = ("gamma", "beta", "moving_mean", "moving_variance")
+
+
+def random_batchnorm_weights(features, rng):
+    """Random gamma, beta, moving_mean and moving_variance (tiny to large variances)."""
+    return {
+        "gamma": rng.uniform(0.5, 2.0, features),
+        "beta": rng.normal(0.0, 1.0, features),
+        "moving_mean": rng.normal(0.0, 0.5, features),
+        "moving_variance": np.geomspace(1e-4, 4.0, features)[rng.permutation(features)],
+    }
+
+
+def load_batchnorm_weights(layer, weights):
+    """Assigns a dict of weights to the attributes of the same names of a built layer."""
+    for name, value in weights.items():
+        variable = getattr(layer, name, None)
+        if variable is None or not hasattr(variable, "assign"):
+            raise AssertionError(
+                f"{type(layer).__name__} has no weight attribute '{name}': create it in build() "
+                "with add_weight and store it as self." + name
+            )
+        variable.assign(np.asarray(value, dtype=variable.dtype))
+
+
+def keras_batchnorm(input_shape, weights=None, momentum=0.99, epsilon=1e-3, dtype="float32"):
+    """A keras.layers.BatchNormalization over the last axis, built for `input_shape`."""
+    layer = keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon, dtype=dtype)
+    layer.build(tuple(input_shape))
+    if weights is not None:
+        load_batchnorm_weights(layer, weights)
+    return layer
+
+
+def mixed_scale_batch(rng, shape, dtype="float64"):
+    """Inputs whose last-axis features have standard deviations from 0.01 to 3."""
+    scales = np.geomspace(0.01, 3.0, shape[-1])[rng.permutation(shape[-1])]
+    offsets = rng.normal(0.0, 0.5, shape[-1]) * scales
+    return (rng.normal(size=shape) * scales + offsets).astype(dtype)
+
+
+
+# %% [markdown]
+# ## Part 1: batch normalization in NumPy
+#
+# For a batch `x` of shape `(n, features)`, batch normalization treats each feature
+# (column) on its own. In **training mode** it uses the statistics of the batch:
+#
+# - the mean μ = mean of the column and the variance σ² = mean of (x − μ)², dividing by
+#   `n` (the *biased* variance, as Keras does);
+# - x̂ = (x − μ) / √(σ² + ε), with ε **inside** the square root;
+# - out = γ · x̂ + β, with the learned scale `gamma` and shift `beta`, each of shape
+#   `(features,)`.
+#
+# and it updates the moving averages with Keras's momentum convention (momentum close to
+# 1 means "keep most of the old value"):
+#
+# - moving_mean ← moving_mean · momentum + μ · (1 − momentum)
+# - moving_variance ← moving_variance · momentum + σ² · (1 − momentum)
+#
+# In **inference mode** it normalizes with `moving_mean` and `moving_variance` in place
+# of μ and σ², and leaves them unchanged.
+#
+# Write `batchnorm_forward(x, gamma, beta, state, training, momentum, epsilon)`. `state`
+# is a dict with the arrays `"moving_mean"` and `"moving_variance"`; in training mode,
+# store the updated averages in it under the same keys. Return `(out, cache)`, where
+# `cache` holds whatever your backward pass needs.
+#
+# Then write `batchnorm_backward(upstream, cache)` for training mode: given `upstream` =
+# ∂L/∂out, return `(dx, dgamma, dbeta)`, each with the shape of `x`, `gamma`, `beta`.
+# Remember that μ and σ² depend on every row of `x`: the gradient flows through them too.
+# The chapter derives a compact formula; any correct formula is accepted.
+#
+# Keep the dtype of the input (the gradient check runs in float64), use vectorized NumPy
+# and do not modify `x`, `gamma`, `beta` or the arrays inside `state` in place.
+
+# %% nbgrader={"grade": false, "grade_id": "batchnorm_numpy", "locked": false, "schema_version": 3, "solution": true}
+def batchnorm_forward(x, gamma, beta, state, training, momentum=0.99, epsilon=1e-3):
+    """Batch normalization of `x` (n, features); returns (out, cache).
+
+    Training mode normalizes with the batch statistics and updates `state`; inference
+    mode normalizes with `state["moving_mean"]` and `state["moving_variance"]`.
+    """
+    ### BEGIN SOLUTION
+    if training:
+        mean = x.mean(axis=0)
+        variance = x.var(axis=0)
+        state["moving_mean"] = state["moving_mean"] * momentum + mean * (1 - momentum)
+        state["moving_variance"] = state["moving_variance"] * momentum + variance * (1 - momentum)
+    else:
+        mean = state["moving_mean"]
+        variance = state["moving_variance"]
+    inverse_std = 1.0 / np.sqrt(variance + epsilon)
+    x_hat = (x - mean) * inverse_std
+    out = gamma * x_hat + beta
+    cache = (x_hat, gamma, inverse_std)
+    return out, cache
+    ### END SOLUTION
+
+
+def batchnorm_backward(upstream, cache):
+    """Gradients (dx, dgamma, dbeta) of a training-mode batchnorm_forward."""
+    ### BEGIN SOLUTION
+    x_hat, gamma, inverse_std = cache
+    n = upstream.shape[0]
+    dbeta = upstream.sum(axis=0)
+    dgamma = (upstream * x_hat).sum(axis=0)
+    dx_hat = upstream * gamma
+    dx = (inverse_std / n) * (
+        n * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0)
+    )
+    return dx, dgamma, dbeta
+    ### END SOLUTION
+
+
+# %% [markdown]
+# The tests run the same batch through your function and through a float64
+# `keras.layers.BatchNormalization` holding the same weights. Tiny-variance features are
+# where ε matters; batches of four rows are where n and n − 1 differ.
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward_training", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(1)
+weights = random_batchnorm_weights(3, rng)
+x = rng.normal(size=(8, 3))
+state = {
+    "moving_mean": weights["moving_mean"].copy(),
+    "moving_variance": weights["moving_variance"].copy(),
+}
+out, _ = batchnorm_forward(x, weights["gamma"], weights["beta"], state, training=True)
+assert_shape(out, x.shape, "batchnorm_forward output")
+reference = keras_batchnorm(x.shape, weights, dtype="float64")(x, training=True)
+assert_close(
+    out, reference, "training-mode output", hint="Normalize with the batch mean and variance."
+)
+### BEGIN HIDDEN TESTS
+for n, features, epsilon in [(4, 6, 1e-3), (16, 5, 1e-3), (3, 4, 1e-2), (32, 7, 1e-5)]:
+    weights = random_batchnorm_weights(features, rng)
+    for dtype in ("float64", "float32"):
+        x = mixed_scale_batch(rng, (n, features), dtype)
+        state = {
+            "moving_mean": weights["moving_mean"].copy(),
+            "moving_variance": weights["moving_variance"].copy(),
+        }
+        out, _ = batchnorm_forward(
+            x,
+            weights["gamma"],
+            weights["beta"],
+            state,
+            training=True,
+            momentum=0.9,
+            epsilon=epsilon,
+        )
+        reference = keras_batchnorm(x.shape, weights, 0.9, epsilon, dtype="float64")(
+            x.astype("float64"), training=True
+        )
+        assert_close(
+            out,
+            reference,
+            f"training-mode output (n={n}, epsilon={epsilon}, {dtype})",
+            hint="Use the biased variance (divide by n) and put epsilon inside the square root.",
+        )
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward_inference", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(2)
+weights = random_batchnorm_weights(3, rng)
+x = rng.normal(size=(8, 3))
+state = {
+    "moving_mean": weights["moving_mean"].copy(),
+    "moving_variance": weights["moving_variance"].copy(),
+}
+out, _ = batchnorm_forward(x, weights["gamma"], weights["beta"], state, training=False)
+reference = keras_batchnorm(x.shape, weights, dtype="float64")(x, training=False)
+assert_close(
+    out,
+    reference,
+    "inference-mode output",
+    hint="Inference mode normalizes with the moving statistics.",
+)
+### BEGIN HIDDEN TESTS
+for n, features, epsilon in [(1, 5, 1e-3), (5, 6, 1e-3), (20, 4, 1e-2)]:
+    weights = random_batchnorm_weights(features, rng)
+    x = mixed_scale_batch(rng, (n, features))
+    state = {
+        "moving_mean": weights["moving_mean"].copy(),
+        "moving_variance": weights["moving_variance"].copy(),
+    }
+    out, _ = batchnorm_forward(
+        x, weights["gamma"], weights["beta"], state, training=False, momentum=0.8, epsilon=epsilon
+    )
+    reference = keras_batchnorm(x.shape, weights, 0.8, epsilon, dtype="float64")(x, training=False)
+    assert_close(
+        out,
+        reference,
+        f"inference-mode output (n={n}, epsilon={epsilon})",
+        hint="Use the moving statistics, never the batch's, and epsilon inside the square root.",
+    )
+    for name in ("moving_mean", "moving_variance"):
+        assert_close(
+            state[name],
+            weights[name],
+            f"state['{name}'] after an inference-mode call",
+            tol="float64",
+            hint="Inference mode must leave the moving statistics unchanged.",
+        )
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_moving_statistics", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(3)
+x = rng.normal(2.0, 3.0, size=(8, 3))
+state = {"moving_mean": np.zeros(3), "moving_variance": np.ones(3)}
+batchnorm_forward(x, np.ones(3), np.zeros(3), state, training=True, momentum=0.9)
+assert not np.allclose(state["moving_mean"], 0.0), (
+    "state['moving_mean'] did not change in training mode: update it with momentum"
+)
+### BEGIN HIDDEN TESTS
+for n, features, momentum in [(4, 5, 0.9), (8, 3, 0.99), (3, 4, 0.5), (16, 6, 0.7)]:
+    weights = random_batchnorm_weights(features, rng)
+    reference = keras_batchnorm((n, features), weights, momentum, dtype="float64")
+    state = {
+        "moving_mean": weights["moving_mean"].copy(),
+        "moving_variance": weights["moving_variance"].copy(),
+    }
+    for step in range(3):
+        x = mixed_scale_batch(rng, (n, features)) + rng.normal(size=features)
+        batchnorm_forward(
+            x, weights["gamma"], weights["beta"], state, training=True, momentum=momentum
+        )
+        reference(x, training=True)
+        for name in ("moving_mean", "moving_variance"):
+            assert_close(
+                state[name],
+                np.array(getattr(reference, name)),
+                f"state['{name}'] after {step + 1} training step(s) (n={n}, momentum={momentum})",
+                hint="Keras keeps momentum times the old value and averages in the biased batch "
+                "variance (divided by n).",
+            )
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The gradient check uses a random upstream gradient: with an upstream of all ones,
+# some wrong backward passes give the right answer (see the chapter).
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+def check_batchnorm_backward(n, features, rng, epsilon=1e-3, scale=1.0):
+    x = rng.normal(size=(n, features)) * scale
+    gamma, beta = rng.uniform(0.5, 2.0, features), rng.normal(size=features)
+    upstream = rng.normal(size=(n, features))
+
+    def fresh_state():
+        return {"moving_mean": np.zeros(features), "moving_variance": np.ones(features)}
+
+    def loss(x, gamma, beta):
+        out, _ = batchnorm_forward(x, gamma, beta, fresh_state(), training=True, epsilon=epsilon)
+        return np.sum(out * upstream)
+
+    def numeric(f, at):
+        # h = 1e-5 balances truncation and rounding error for these inputs in float64
+        return numeric_gradient(f, at.copy(), h=1e-5)
+
+    _, cache = batchnorm_forward(x, gamma, beta, fresh_state(), training=True, epsilon=epsilon)
+    dx, dgamma, dbeta = batchnorm_backward(upstream, cache)
+    assert_gradient_close(dx, numeric(lambda v: loss(v, gamma, beta), x), "dx")
+    assert_gradient_close(dgamma, numeric(lambda v: loss(x, v, beta), gamma), "dgamma")
+    assert_gradient_close(dbeta, numeric(lambda v: loss(x, gamma, v), beta), "dbeta")
+
+
+check_batchnorm_backward(5, 3, np.random.default_rng(4))
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(40)
+check_batchnorm_backward(2, 4, rng)
+check_batchnorm_backward(8, 5, rng, epsilon=1e-2)
+check_batchnorm_backward(6, 3, rng, scale=0.05)
+check_batchnorm_backward(16, 2, rng, scale=3.0)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part 2: a `BatchNorm` Keras layer
+#
+# Now the same computation as a Keras layer, written the way Keras writes its own layers
+# (chapter 04 walks through the shape of one). It normalizes over the **last** axis, so
+# that it works after `Dense` (inputs `(batch, features)`) and after `Conv2D` (inputs
+# `(batch, height, width, channels)`, statistics over batch, height and width).
+#
+# - `__init__(momentum=0.99, epsilon=1e-3, **kwargs)`: pass `**kwargs` to the base
+#   class, store `self.momentum` and `self.epsilon` as floats, and raise a `ValueError`
+#   of the form `"Expected momentum in [0, 1], received: momentum=1.5"` when momentum is
+#   outside [0, 1] or epsilon is not positive.
+# - `build(input_shape)`: four weights of shape `(channels,)`, created with
+#   `self.add_weight(shape=..., initializer=..., trainable=..., name=...)` and stored as
+#   `self.gamma` (ones, trainable), `self.beta` (zeros, trainable), `self.moving_mean`
+#   (zeros, **not** trainable) and `self.moving_variance` (ones, **not** trainable).
+# - `call(inputs, training=None)`: with `keras.ops` only. Use the batch statistics and
+#   update the moving averages (with `.assign`) when `training` is true **and** the
+#   layer is trainable; otherwise use the moving averages. In Keras 3 a frozen batch
+#   norm layer (`trainable = False`) runs in inference mode, even inside `fit`.
+#   `keras.ops.moments(inputs, axes)` returns the mean and the biased variance.
+# - `get_config()`: the base config plus `momentum` and `epsilon`, so that
+#   `BatchNorm.from_config(layer.get_config())` rebuilds the layer.
+#
+# The tests check the weights, the configuration, the outputs in both modes and the
+# moving averages against `keras.layers.BatchNormalization`, and train small models
+# containing your layer with `fit`.
+
+# %% nbgrader={"grade": false, "grade_id": "batchnorm_layer", "locked": false, "schema_version": 3, "solution": true}
+class BatchNorm(keras.layers.Layer):
+    """Batch normalization over the last axis.
+
+    In training mode each channel is shifted and scaled by the mean and variance of the
+    current batch, then by the learned `gamma` and `beta`:
+    `gamma * (x - mean) / sqrt(variance + epsilon) + beta`. Each training call also
+    moves `moving_mean` and `moving_variance` towards the batch statistics,
+    `moving = moving * momentum + batch * (1 - momentum)`. In inference mode, and
+    whenever the layer is frozen (`trainable = False`), the moving statistics take the
+    place of the batch statistics and nothing is updated.
+
+    Args:
+        momentum: Float in [0, 1], the weight of the old value in the moving averages.
+        epsilon: Positive float added to the variance before the square root.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: A tensor of rank 2 or more; the last axis holds the channels.
+        training: Python boolean. `True` normalizes with the batch statistics and
+            updates the moving averages; `False` or `None` uses the moving averages.
+
+    Example:
+
+    >>> layer = BatchNorm(momentum=0.9)
+    >>> y = layer(np.random.rand(32, 4).astype("float32"), training=True)
+    >>> [w.name for w in layer.non_trainable_weights]
+    ['moving_mean', 'moving_variance']
+    """
+
+    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        ### BEGIN SOLUTION
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"Expected momentum in [0, 1], received: momentum={momentum}")
+        if not epsilon > 0.0:
+            raise ValueError(f"Expected a positive epsilon, received: epsilon={epsilon}")
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        ### END SOLUTION
+
+    def build(self, input_shape):
+        ### BEGIN SOLUTION
+        shape = (input_shape[-1],)
+        self.gamma = self.add_weight(shape=shape, initializer="ones", trainable=True, name="gamma")
+        self.beta = self.add_weight(shape=shape, initializer="zeros", trainable=True, name="beta")
+        self.moving_mean = self.add_weight(
+            shape=shape, initializer="zeros", trainable=False, name="moving_mean"
+        )
+        self.moving_variance = self.add_weight(
+            shape=shape, initializer="ones", trainable=False, name="moving_variance"
+        )
+        ### END SOLUTION
+
+    def call(self, inputs, training=None):
+        ### BEGIN SOLUTION
+        reduction_axes = list(range(len(inputs.shape) - 1))
+        if training and self.trainable:
+            mean, variance = ops.moments(inputs, axes=reduction_axes)
+            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(
+                self.moving_variance * self.momentum + variance * (1.0 - self.momentum)
+            )
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        normalized = (inputs - mean) / ops.sqrt(variance + self.epsilon)
+        return self.gamma * normalized + self.beta
+        ### END SOLUTION
+
+    def get_config(self):
+        ### BEGIN SOLUTION
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_weights", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+layer = BatchNorm()
+layer.build((None, 5))
+assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 2, (
+    "build() should create two trainable weights (gamma, beta) and two non-trainable ones "
+    "(moving_mean, moving_variance)"
+)
+### BEGIN HIDDEN TESTS
+layer = BatchNorm()
+layer.build((None, 4, 4, 7))
+expected_start = {"gamma": 1.0, "beta": 0.0, "moving_mean": 0.0, "moving_variance": 1.0}
+for name, value in expected_start.items():
+    variable = getattr(layer, name, None)
+    assert variable is not None, (
+        f"BatchNorm has no attribute '{name}': store the weight as self.{name}"
+    )
+    assert_shape(variable, (7,), f"layer.{name} for inputs with 7 channels")
+    assert_close(variable, np.full(7, value), f"initial {name}", hint="Check the initializer.")
+trainable = {id(v) for v in layer.trainable_weights}
+assert id(layer.gamma) in trainable and id(layer.beta) in trainable, (
+    "gamma and beta must be trainable"
+)
+assert id(layer.moving_mean) not in trainable and id(layer.moving_variance) not in trainable, (
+    "moving_mean and moving_variance must not be trainable: the optimizer must never touch them"
+)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_config", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+layer = BatchNorm(momentum=0.9, epsilon=1e-4, name="my_norm")
+config = layer.get_config()
+assert config.get("momentum") == 0.9 and config.get("epsilon") == 1e-4, (
+    "get_config() should include momentum and epsilon"
+)
+### BEGIN HIDDEN TESTS
+rebuilt = BatchNorm.from_config(config)
+assert rebuilt.name == "my_norm", "get_config() should merge in the base config (name, dtype...)"
+assert rebuilt.momentum == 0.9 and rebuilt.epsilon == 1e-4, (
+    "from_config(get_config()) changed the settings"
+)
+assert BatchNorm().get_config()["momentum"] == 0.99, "the default momentum should be Keras's, 0.99"
+assert BatchNorm().get_config()["epsilon"] == 1e-3, "the default epsilon should be Keras's, 1e-3"
+for bad in ({"momentum": 1.5}, {"momentum": -0.1}, {"epsilon": -1e-3}):
+    try:
+        BatchNorm(**bad)
+    except ValueError as error:
+        assert "Expected" in str(error) and "received" in str(error), (
+            f"the ValueError for {bad} should read 'Expected ..., received: ...'"
+        )
+    else:
+        raise AssertionError(f"BatchNorm(**{bad}) should raise a ValueError")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_training", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(5)
+weights = random_batchnorm_weights(4, rng)
+x = rng.normal(size=(16, 4)).astype("float32")
+layer = BatchNorm()
+layer.build(x.shape)
+load_batchnorm_weights(layer, weights)
+assert_close(
+    layer(x, training=True),
+    keras_batchnorm(x.shape, weights)(x, training=True),
+    "BatchNorm output with training=True",
+    hint="Training mode normalizes with the statistics of the batch.",
+)
+### BEGIN HIDDEN TESTS
+for shape, momentum, epsilon in [
+    ((4, 6), 0.99, 1e-3),
+    ((3, 5, 5, 6), 0.9, 1e-3),
+    ((2, 7, 5), 0.5, 1e-2),
+]:
+    weights = random_batchnorm_weights(shape[-1], rng)
+    x = mixed_scale_batch(rng, shape, "float32")
+    layer = BatchNorm(momentum=momentum, epsilon=epsilon)
+    layer.build(x.shape)
+    load_batchnorm_weights(layer, weights)
+    assert_close(
+        layer(x, training=True),
+        keras_batchnorm(shape, weights, momentum, epsilon)(x, training=True),
+        f"BatchNorm output with training=True for inputs of shape {shape}",
+        hint="Average over every axis but the last, use the biased variance and put epsilon "
+        "inside the square root.",
+    )
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_inference", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(6)
+weights = random_batchnorm_weights(4, rng)
+x = rng.normal(size=(16, 4)).astype("float32")
+layer = BatchNorm()
+layer.build(x.shape)
+load_batchnorm_weights(layer, weights)
+assert_close(
+    layer(x, training=False),
+    keras_batchnorm(x.shape, weights)(x, training=False),
+    "BatchNorm output with training=False",
+    hint="Inference mode normalizes with the moving statistics.",
+)
+### BEGIN HIDDEN TESTS
+for shape, epsilon in [((1, 6), 1e-3), ((3, 4, 4, 5), 1e-3), ((8, 6), 1e-2)]:
+    weights = random_batchnorm_weights(shape[-1], rng)
+    x = mixed_scale_batch(rng, shape, "float32")
+    layer = BatchNorm(epsilon=epsilon)
+    layer.build(x.shape)
+    load_batchnorm_weights(layer, weights)
+    reference = keras_batchnorm(shape, weights, epsilon=epsilon)(x, training=False)
+    for training in (False, None):
+        assert_close(
+            layer(x, training=training),
+            reference,
+            f"BatchNorm output with training={training} for inputs of shape {shape}",
+            hint="Without training=True, use the moving statistics, epsilon inside the root.",
+        )
+    for name in ("moving_mean", "moving_variance"):
+        assert_close(
+            getattr(layer, name),
+            weights[name],
+            f"{name} after inference-mode calls",
+            hint="Only training-mode calls may update the moving statistics.",
+        )
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_moving_statistics", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(7)
+x = rng.normal(2.0, 3.0, size=(16, 4)).astype("float32")
+layer = BatchNorm(momentum=0.9)
+layer(x, training=True)
+assert not np.allclose(np.array(layer.moving_mean), 0.0), (
+    "moving_mean did not change in training mode: update it with momentum"
+)
+### BEGIN HIDDEN TESTS
+for shape, momentum in [((4, 5), 0.9), ((6, 3, 3, 4), 0.99), ((8, 6), 0.6)]:
+    weights = random_batchnorm_weights(shape[-1], rng)
+    layer = BatchNorm(momentum=momentum)
+    layer.build(shape)
+    load_batchnorm_weights(layer, weights)
+    reference = keras_batchnorm(shape, weights, momentum)
+    for _ in range(4):
+        x = mixed_scale_batch(rng, shape, "float32") + rng.normal(size=shape[-1]).astype("float32")
+        layer(x, training=True)
+        reference(x, training=True)
+    for name in ("moving_mean", "moving_variance"):
+        assert_close(
+            getattr(layer, name),
+            getattr(reference, name),
+            f"{name} after 4 training steps (inputs of shape {shape}, momentum={momentum})",
+            hint="moving = moving * momentum + batch statistic * (1 - momentum), with the "
+            "biased batch variance.",
+        )
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The last two tests put your layer in a model, `Dense → BatchNorm → ReLU → Dense`, train
+# it with `fit` next to the same model built with `keras.layers.BatchNormalization`, and
+# compare the weights, the moving statistics and the predictions. The second one freezes
+# the layer first.
+
+# %% nbgrader={"grade": false, "grade_id": "model_tools", "locked": true, "schema_version": 3, "solution": false}
+def small_model(normalization, inputs=6):
+    """Dense -> normalization -> ReLU -> Dense, with seeded (reproducible) initial weights."""
+    return keras.Sequential(
+        [
+            keras.Input((inputs,)),
+            keras.layers.Dense(8, kernel_initializer=keras.initializers.GlorotUniform(seed=1)),
+            normalization,
+            keras.layers.ReLU(),
+            keras.layers.Dense(3, kernel_initializer=keras.initializers.GlorotUniform(seed=2)),
+        ]
+    )
+
+
+def compile_and_fit(model, x, y, epochs=2):
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.1),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    model.fit(x, y, batch_size=16, epochs=epochs, shuffle=False, verbose=0)
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_fit", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(8)
+x_small = mixed_scale_batch(rng, (64, 6), "float32") + 1.0
+y_small = rng.integers(0, 3, size=64)
+student_norm = BatchNorm(momentum=0.9)
+student_model = small_model(student_norm)
+compile_and_fit(student_model, x_small, y_small)
+assert not np.allclose(np.array(student_norm.moving_mean), 0.0), (
+    "moving_mean did not change during model.fit: update it when training is true"
+)
+### BEGIN HIDDEN TESTS
+reference_norm = keras.layers.BatchNormalization(momentum=0.9)
+reference_model = small_model(reference_norm)
+compile_and_fit(reference_model, x_small, y_small)
+for name in BATCHNORM_WEIGHTS:
+    assert_close(
+        getattr(student_norm, name),
+        getattr(reference_norm, name),
+        f"{name} after model.fit",
+        tol="training",
+        hint="Compare your training-mode call and moving-average update with Keras's.",
+    )
+assert_close(
+    student_model.layers[0].kernel,
+    reference_model.layers[0].kernel,
+    "the first Dense kernel after model.fit",
+    tol="training",
+    hint="The gradients through your layer differ: use keras.ops throughout call().",
+)
+assert_close(
+    student_model.predict(x_small, verbose=0),
+    reference_model.predict(x_small, verbose=0),
+    "model.predict after fit",
+    tol="training",
+    hint="predict runs in inference mode.",
+)
+for name in ("moving_mean", "moving_variance"):
+    assert_close(
+        getattr(student_norm, name),
+        getattr(reference_norm, name),
+        f"{name} after model.predict",
+        tol="training",
+        hint="predict must not update the moving statistics.",
+    )
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_frozen", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(9)
+x_small = mixed_scale_batch(rng, (48, 6), "float32")
+y_small = rng.integers(0, 3, size=48)
+frozen_weights = random_batchnorm_weights(8, rng)
+frozen_norm = BatchNorm(momentum=0.5)
+frozen_model = small_model(frozen_norm)
+load_batchnorm_weights(frozen_norm, frozen_weights)
+frozen_norm.trainable = False
+compile_and_fit(frozen_model, x_small, y_small, epochs=1)
+assert_close(
+    frozen_norm.moving_mean,
+    frozen_weights["moving_mean"],
+    "moving_mean of a frozen layer after model.fit",
+    hint="A layer with trainable = False must not update its moving statistics.",
+)
+### BEGIN HIDDEN TESTS
+for name in BATCHNORM_WEIGHTS:
+    assert_close(
+        getattr(frozen_norm, name),
+        frozen_weights[name],
+        f"{name} of a frozen layer after model.fit",
+        hint="A frozen layer changes none of its weights.",
+    )
+assert_close(
+    frozen_model(x_small, training=True),
+    frozen_model(x_small, training=False),
+    "a model with a frozen BatchNorm, training=True against training=False",
+    hint="A frozen batch norm layer runs in inference mode: check self.trainable in call().",
+)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part 3: training mode is not inference mode
+#
+# The cell below trains a small convolutional network on the 8×8 digits with Keras's own
+# `BatchNormalization` (so that this part does not depend on your layer). Afterwards you
+# will evaluate it three ways.
+#
+# Write `accuracy_in_training_mode(model, x, y, batch_size)`: split `x` into consecutive
+# batches of `batch_size` rows (the last one may be smaller), call the model on each with
+# `training=True`, and return the fraction of rows whose arg-max logit equals the label,
+# as a Python float. Every batch is then normalized with its **own** statistics, as
+# during training. Calling a model with `training=True` also updates its moving
+# statistics, even without an optimizer: your function must leave the model exactly as
+# it found it (save its weights with `model.get_weights()` and restore them at the end).
+
+# %% nbgrader={"grade": false, "grade_id": "training_mode_accuracy", "locked": false, "schema_version": 3, "solution": true}
+def accuracy_in_training_mode(model, x, y, batch_size):
+    """Accuracy when each batch is normalized with its own statistics; model unchanged."""
+    ### BEGIN SOLUTION
+    saved = model.get_weights()
+    correct = 0
+    for start in range(0, len(x), batch_size):
+        logits = model(x[start : start + batch_size], training=True)
+        predictions = np.argmax(np.array(logits), axis=-1)
+        correct += int(np.sum(predictions == y[start : start + batch_size]))
+    model.set_weights(saved)
+    return correct / len(x)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_accuracy_in_training_mode", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(10)
+probe_model = small_model(keras.layers.BatchNormalization(), inputs=5)
+load_batchnorm_weights(probe_model.layers[1], random_batchnorm_weights(8, rng))
+x_probe = rng.normal(size=(12, 5)).astype("float32")
+y_probe = np.argmax(np.array(probe_model(x_probe, training=False)), axis=-1)
+accuracy = accuracy_in_training_mode(probe_model, x_probe, y_probe, batch_size=12)
+assert isinstance(accuracy, float) and 0.0 <= accuracy <= 1.0, (
+    f"return the accuracy as a Python float between 0 and 1, got {accuracy!r}"
+)
+
+
+### BEGIN HIDDEN TESTS
+def reference_training_mode_accuracy(model, x, y, batch_size):
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    hits = [
+        np.argmax(np.array(copy(x[i : i + batch_size], training=True)), axis=-1)
+        == y[i : i + batch_size]
+        for i in range(0, len(x), batch_size)
+    ]
+    return float(np.mean(np.concatenate(hits)))
+
+
+saved = [np.array(w) for w in probe_model.weights]
+for batch_size in (1, 5, 12, 20):
+    expected = reference_training_mode_accuracy(probe_model, x_probe, y_probe, batch_size)
+    got = accuracy_in_training_mode(probe_model, x_probe, y_probe, batch_size)
+    assert_close(
+        got,
+        expected,
+        f"accuracy with batch_size={batch_size}",
+        hint="Call the model once per batch, with training=True.",
+    )
+    for before, after in zip(saved, probe_model.weights, strict=True):
+        assert_close(
+            after,
+            before,
+            f"the model's {after.name} after accuracy_in_training_mode",
+            hint="Calls with training=True update the moving statistics: restore the weights.",
+        )
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Train the digits network (a few seconds). Both batch norm layers follow a layer
+# without bias, since the batch norm's `beta` plays that role (part 6 asks why).
+
+# %% nbgrader={"grade": false, "grade_id": "train_digits", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
+x_train, y_train = load_digits("train")
+x_test, y_test = load_digits("test")
+
+digits_model = keras.Sequential(
+    [
+        keras.Input((8, 8, 1)),
+        keras.layers.Conv2D(8, 3, padding="same", use_bias=False),
+        keras.layers.BatchNormalization(momentum=0.9),
+        keras.layers.ReLU(),
+        keras.layers.Flatten(),
+        keras.layers.Dense(32, use_bias=False),
+        keras.layers.BatchNormalization(momentum=0.9),
+        keras.layers.ReLU(),
+        keras.layers.Dense(10),
+    ]
+)
+digits_model.compile(
+    optimizer=keras.optimizers.Adam(learning_rate=3e-3),
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    metrics=["accuracy"],
+)
+digits_model.fit(x_train, y_train, batch_size=64, epochs=4, verbose=0)
+
+
+def inference_accuracy(model, x, y):
+    return float(np.mean(np.argmax(np.array(model(x, training=False)), axis=-1) == y))
+
+
+# %% [markdown]
+# Three ways to evaluate the same trained network, plus a copy of it whose moving
+# statistics are still at their initial values (mean 0, variance 1), as if they had never
+# been updated during training. Per-image evaluation is slow in eager mode, so the
+# batch-size-1 run uses the first 30 test images.
+
+# %% nbgrader={"grade": false, "grade_id": "train_vs_inference", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
+stale_model = keras.models.clone_model(digits_model)
+stale_model.set_weights(digits_model.get_weights())
+for layer in stale_model.layers:
+    if isinstance(layer, keras.layers.BatchNormalization):
+        layer.moving_mean.assign(ops.zeros_like(layer.moving_mean))
+        layer.moving_variance.assign(ops.ones_like(layer.moving_variance))
+
+accuracies = {
+    "inference mode": inference_accuracy(digits_model, x_test, y_test),
+    "training mode, batches of 64": accuracy_in_training_mode(digits_model, x_test, y_test, 64),
+    "training mode, batches of 1": accuracy_in_training_mode(
+        digits_model, x_test[:30], y_test[:30], 1
+    ),
+    "moving statistics never updated": inference_accuracy(stale_model, x_test, y_test),
+}
+for name, value in accuracies.items():
+    print(f"{name:>32}: {value:.1%}")
+_, axis = plt.subplots(figsize=(6, 2.5))
+axis.barh(list(accuracies), list(accuracies.values()))
+axis.set(xlim=(0, 1), xlabel="test accuracy", title="one trained network, four evaluations")
+plt.show()
+
+# %% [markdown]
+# ## Part 4: folding batch norm into the preceding layer
+#
+# At inference time batch norm is a fixed affine map per channel: with
+# s = γ / √(moving_variance + ε), it computes s · z + (β − s · moving_mean). When the
+# layer before it is linear, z = x·W + b for `Dense` or the convolution of x with W plus
+# b for `Conv2D`, the two collapse into one layer with
+#
+# - W' = W scaled by s along the **output-channel** axis (the last axis of the kernel in
+#   both `Dense`, shape `(inputs, units)`, and `Conv2D`, shape `(height, width, in, out)`);
+# - b' = s · (b − moving_mean) + β, with b = 0 when the layer has no bias.
+#
+# The folded network computes the same function with one layer less per batch norm.
+#
+# 1. `fold_batchnorm(kernel, bias, gamma, beta, moving_mean, moving_variance, epsilon)`:
+#    NumPy arrays in (`bias` may be `None`), the folded `(kernel, bias)` out.
+# 2. `fold_model(model)`: a new `keras.Sequential` computing the same outputs as the
+#    Sequential `model` in inference mode, in which every `BatchNormalization` that
+#    directly follows a `Dense` or `Conv2D` **without activation**
+#    (`layer.get_config()["activation"] == "linear"`) is folded into it. Keep every other
+#    layer as it is. Build each new layer from its config (`type(layer).from_config(config)`
+#    with `config["use_bias"] = True` for a folded layer), start the new model with
+#    `keras.Input(shape=model.input_shape[1:])`, then copy weights with `set_weights`.
+#    Do not modify `model`.
+
+# %% nbgrader={"grade": false, "grade_id": "folding", "locked": false, "schema_version": 3, "solution": true}
+def fold_batchnorm(kernel, bias, gamma, beta, moving_mean, moving_variance, epsilon):
+    """Kernel and bias of one layer equal to `linear layer -> batch norm` at inference."""
+    ### BEGIN SOLUTION
+    scale = gamma / np.sqrt(moving_variance + epsilon)
+    if bias is None:
+        bias = np.zeros_like(moving_mean)
+    folded_kernel = kernel * scale
+    folded_bias = (bias - moving_mean) * scale + beta
+    return folded_kernel, folded_bias
+    ### END SOLUTION
+
+
+def fold_model(model):
+    """A new Sequential model with every batch norm after a linear Dense/Conv2D folded in."""
+    ### BEGIN SOLUTION
+    layers = list(model.layers)
+    new_layers, new_weights = [], []
+    index = 0
+    while index < len(layers):
+        layer = layers[index]
+        following = layers[index + 1] if index + 1 < len(layers) else None
+        config = layer.get_config()
+        foldable = (
+            isinstance(layer, (keras.layers.Dense, keras.layers.Conv2D))
+            and isinstance(following, keras.layers.BatchNormalization)
+            and config.get("activation") == "linear"
+        )
+        if foldable:
+            config["use_bias"] = True
+            bias = np.array(layer.bias) if layer.use_bias else None
+            folded = fold_batchnorm(
+                np.array(layer.kernel),
+                bias,
+                np.array(following.gamma),
+                np.array(following.beta),
+                np.array(following.moving_mean),
+                np.array(following.moving_variance),
+                following.epsilon,
+            )
+            new_layers.append(type(layer).from_config(config))
+            new_weights.append(list(folded))
+            index += 2
+        else:
+            new_layers.append(type(layer).from_config(config))
+            new_weights.append(layer.get_weights())
+            index += 1
+    folded_model = keras.Sequential([keras.Input(shape=model.input_shape[1:]), *new_layers])
+    for new_layer, weights in zip(new_layers, new_weights, strict=True):
+        new_layer.set_weights(weights)
+    return folded_model
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_fold_batchnorm", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+def check_fold(linear_layer, x, rng, epsilon=1e-3):
+    """linear layer -> Keras batch norm (inference) against the folded linear layer."""
+    channels = linear_layer.kernel.shape[-1]
+    weights = random_batchnorm_weights(channels, rng)
+    linear_output = linear_layer(x)
+    expected = keras_batchnorm(linear_output.shape, weights, epsilon=epsilon)(
+        linear_output, training=False
+    )
+    bias = np.array(linear_layer.bias) if linear_layer.use_bias else None
+    kernel, folded_bias = fold_batchnorm(
+        np.array(linear_layer.kernel), bias, *(weights[name] for name in BATCHNORM_WEIGHTS), epsilon
+    )
+    assert_shape(kernel, linear_layer.kernel.shape, "folded kernel")
+    assert_shape(folded_bias, (channels,), "folded bias")
+    config = {**linear_layer.get_config(), "use_bias": True}
+    folded_layer = type(linear_layer).from_config(config)
+    folded_layer.build(x.shape)
+    folded_layer.set_weights([kernel, folded_bias])
+    assert_close(
+        folded_layer(x),
+        expected,
+        f"folded {type(linear_layer).__name__} output",
+        tol="training",
+        hint="Scale the kernel per output channel; the bias absorbs the moving mean and beta.",
+    )
+
+
+rng = np.random.default_rng(11)
+dense = keras.layers.Dense(4, bias_initializer="glorot_uniform")
+x = rng.normal(size=(6, 3)).astype("float32")
+dense.build(x.shape)
+check_fold(dense, x, rng)
+### BEGIN HIDDEN TESTS
+dense = keras.layers.Dense(5, use_bias=False)
+x = rng.normal(size=(6, 7)).astype("float32")
+dense.build(x.shape)
+check_fold(dense, x, rng, epsilon=1e-2)
+conv = keras.layers.Conv2D(6, 3, bias_initializer="glorot_uniform")
+x = rng.normal(size=(2, 6, 6, 3)).astype("float32")
+conv.build(x.shape)
+check_fold(conv, x, rng)
+conv = keras.layers.Conv2D(5, 2, padding="same", use_bias=False)
+x = rng.normal(size=(2, 5, 5, 4)).astype("float32")
+conv.build(x.shape)
+check_fold(conv, x, rng)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_fold_model", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+def check_fold_model(model, x, rng, batchnorms_left=0):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            load_batchnorm_weights(layer, random_batchnorm_weights(layer.gamma.shape[0], rng))
+    expected = model(x, training=False)
+    before = [np.array(w) for w in model.weights]
+    folded = fold_model(model)
+    left = sum(isinstance(layer, keras.layers.BatchNormalization) for layer in folded.layers)
+    assert left == batchnorms_left, (
+        f"the folded model has {left} BatchNormalization layer(s), expected "
+        f"{batchnorms_left}: fold each one that follows a Dense or Conv2D without activation, "
+        "and only those"
+    )
+    assert_close(folded(x, training=False), expected, "folded model output", tol="training")
+    for weight, value in zip(model.weights, before, strict=True):
+        assert_close(
+            weight, value, f"the original model's {weight.name}", hint="Do not modify model."
+        )
+
+
+rng = np.random.default_rng(12)
+model = keras.Sequential(
+    [
+        keras.Input((5,)),
+        keras.layers.Dense(6, bias_initializer="glorot_uniform"),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(),
+        keras.layers.Dense(2),
+    ]
+)
+check_fold_model(model, rng.normal(size=(8, 5)).astype("float32"), rng)
+### BEGIN HIDDEN TESTS
+model = keras.Sequential(
+    [
+        keras.Input((6, 6, 2)),
+        keras.layers.Conv2D(4, 3, use_bias=False),
+        keras.layers.BatchNormalization(epsilon=1e-2),
+        keras.layers.ReLU(),
+        keras.layers.Conv2D(3, 3, padding="same"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Flatten(),
+        keras.layers.Dense(5, use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.Activation("tanh"),
+        keras.layers.Dense(3),
+    ]
+)
+check_fold_model(model, rng.normal(size=(4, 6, 6, 2)).astype("float32"), rng)
+model = keras.Sequential(
+    [
+        keras.Input((4,)),
+        keras.layers.Dense(6, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Dense(5),
+        keras.layers.BatchNormalization(),
+        keras.layers.Dense(2),
+    ]
+)
+check_fold_model(model, rng.normal(size=(8, 4)).astype("float32"), rng, batchnorms_left=1)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Fold the trained digits network: same predictions, two layers fewer.
+
+# %% nbgrader={"grade": false, "grade_id": "fold_digits", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
+folded_digits_model = fold_model(digits_model)
+folded_logits = np.array(folded_digits_model(x_test, training=False))
+difference = np.max(np.abs(folded_logits - np.array(digits_model(x_test, training=False))))
+print(f"layers: {len(digits_model.layers)} -> {len(folded_digits_model.layers)}")
+print(f"largest difference between the logits: {difference:.2e}")
+print(f"folded model accuracy: {inference_accuracy(folded_digits_model, x_test, y_test):.1%}")
+
+# %% [markdown]
+# ## Part 5: layer normalization
+#
+# Layer normalization computes the same kind of statistics, but **within each sample**:
+# for inputs of shape `(..., features)`, the mean and the (biased) variance are taken
+# over the last axis of each row separately, then out = γ · (x − μ) / √(σ² + ε) + β,
+# with `gamma` and `beta` of shape `(features,)`. Nothing depends on the other samples
+# of the batch, so there are no moving statistics and training and inference compute
+# the same thing.
+#
+# Write the `LayerNorm` layer in the same style as `BatchNorm`: `__init__(epsilon=1e-3,
+# **kwargs)` with the same validation of epsilon, `build` creating `self.gamma` (ones)
+# and `self.beta` (zeros), both trainable, `call(inputs)` with `keras.ops`, and
+# `get_config`. It must match `keras.layers.LayerNormalization(axis=-1)`.
+
+# %% nbgrader={"grade": false, "grade_id": "layernorm_layer", "locked": false, "schema_version": 3, "solution": true}
+class LayerNorm(keras.layers.Layer):
+    """Layer normalization over the last axis.
+
+    Each sample is normalized with the mean and variance of its own features,
+    `gamma * (x - mean) / sqrt(variance + epsilon) + beta`, so the result does not
+    depend on the batch and is the same in training and inference.
+
+    Args:
+        epsilon: Positive float added to the variance before the square root.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: A tensor of rank 2 or more; the last axis holds the features.
+
+    Example:
+
+    >>> layer = LayerNorm()
+    >>> y = layer(np.random.rand(2, 10, 16).astype("float32"))
+    >>> y.shape
+    TensorShape([2, 10, 16])
+    """
+
+    def __init__(self, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        ### BEGIN SOLUTION
+        if not epsilon > 0.0:
+            raise ValueError(f"Expected a positive epsilon, received: epsilon={epsilon}")
+        self.epsilon = float(epsilon)
+        ### END SOLUTION
+
+    def build(self, input_shape):
+        ### BEGIN SOLUTION
+        shape = (input_shape[-1],)
+        self.gamma = self.add_weight(shape=shape, initializer="ones", trainable=True, name="gamma")
+        self.beta = self.add_weight(shape=shape, initializer="zeros", trainable=True, name="beta")
+        ### END SOLUTION
+
+    def call(self, inputs):
+        ### BEGIN SOLUTION
+        mean, variance = ops.moments(inputs, axes=[-1], keepdims=True)
+        normalized = (inputs - mean) / ops.sqrt(variance + self.epsilon)
+        return self.gamma * normalized + self.beta
+        ### END SOLUTION
+
+    def get_config(self):
+        ### BEGIN SOLUTION
+        return {**super().get_config(), "epsilon": self.epsilon}
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_layernorm", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+def keras_layernorm(features, gamma, beta, epsilon=1e-3):
+    layer = keras.layers.LayerNormalization(axis=-1, epsilon=epsilon)
+    layer.build((None, features))
+    layer.gamma.assign(gamma)
+    layer.beta.assign(beta)
+    return layer
+
+
+def student_layernorm(features, gamma, beta, epsilon=1e-3):
+    layer = LayerNorm(epsilon=epsilon)
+    layer.build((None, features))
+    load_batchnorm_weights(layer, {"gamma": gamma, "beta": beta})
+    return layer
+
+
+rng = np.random.default_rng(13)
+gamma, beta = rng.uniform(0.5, 2.0, 6), rng.normal(size=6)
+x = rng.normal(size=(4, 6)).astype("float32")
+assert_close(
+    student_layernorm(6, gamma, beta)(x),
+    keras_layernorm(6, gamma, beta)(x),
+    "LayerNorm output",
+    hint="Normalize each row with its own mean and variance.",
+)
+### BEGIN HIDDEN TESTS
+for shape, epsilon in [((3, 8), 1e-3), ((2, 5, 8), 1e-3), ((4, 6), 1e-2), ((1, 7), 1e-5)]:
+    gamma, beta = rng.uniform(0.5, 2.0, shape[-1]), rng.normal(size=shape[-1])
+    x = (rng.normal(size=shape) * np.geomspace(0.01, 2.0, shape[:-1][-1])[:, None]).astype(
+        "float32"
+    )
+    assert_close(
+        student_layernorm(shape[-1], gamma, beta, epsilon)(x),
+        keras_layernorm(shape[-1], gamma, beta, epsilon)(x),
+        f"LayerNorm output for inputs of shape {shape}, epsilon={epsilon}",
+        hint="Statistics over the last axis only, biased variance, epsilon inside the square root.",
+    )
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_layernorm_per_sample", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(14)
+layer = student_layernorm(5, rng.uniform(0.5, 2.0, 5), rng.normal(size=5))
+x = rng.normal(size=(6, 5)).astype("float32")
+assert_close(
+    layer(x[:1]), layer(x)[:1], "LayerNorm of one sample alone against the same sample in a batch"
+)
+### BEGIN HIDDEN TESTS
+assert not layer.non_trainable_weights, (
+    "LayerNorm needs no moving statistics: no non-trainable weights"
+)
+assert len(layer.trainable_weights) == 2, "LayerNorm has two trainable weights, gamma and beta"
+x = rng.normal(size=(3, 4, 5)).astype("float32")
+whole = np.array(layer(x))
+for i in range(3):
+    assert_close(layer(x[i : i + 1]), whole[i : i + 1], f"sample {i} alone against in the batch")
+x_shifted = x + rng.normal(size=(3, 4, 1)).astype("float32")
+assert_close(
+    layer(x_shifted),
+    whole,
+    "LayerNorm of samples shifted by a constant",
+    tol="training",
+    hint="Adding a constant to every feature of a sample should not change its output.",
+)
+assert_close(
+    layer(x, training=True), layer(x, training=False), "LayerNorm in training against inference"
+)
+rebuilt = LayerNorm.from_config(LayerNorm(epsilon=1e-4, name="ln").get_config())
+assert rebuilt.epsilon == 1e-4 and rebuilt.name == "ln", (
+    "from_config(get_config()) changed the layer"
+)
+try:
+    LayerNorm(epsilon=-1.0)
+except ValueError:
+    pass
+else:
+    raise AssertionError("LayerNorm(epsilon=-1.0) should raise a ValueError")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Part 6: concept checks
+#
+# **6.1 One sample in training mode.** A batch norm layer in training mode receives a
+# batch of **one** sample. What does it output? Set `single_sample_output` to the letter:
+#
+# - (a) zeros
+# - (b) `beta`, whatever the input
+# - (c) the input, unchanged
+# - (d) `gamma * x + beta`
+#
+# **6.2 Warm-up of the moving mean.** A batch norm layer starts with moving_mean = 0 and
+# momentum 0.99 (Keras's default). Every training batch has a mean of exactly 2.0 for
+# some feature. After how many training steps is the moving mean within 5% of 2.0 (that
+# is, at least 1.9) for the first time? Store the whole number in `steps_to_converge`.
+# (Compare it with the number of steps of a short training run: 1,437 images in
+# batches of 32 for 5 epochs.)
+#
+# **6.3 A bias before batch norm.** In `Dense(units, use_bias=True) → BatchNormalization`,
+# what happens to the Dense bias during training? Set `dense_bias_before_bn`:
+#
+# - (a) it is cancelled when the batch mean is subtracted, so it has no effect; `beta`
+#   plays its role
+# - (b) it is added after normalization, so it shifts the output
+# - (c) it is divided by the standard deviation and otherwise kept
+# - (d) it makes the moving variance grow
+#
+# **6.4 Why language models use layer normalization.** Set `layernorm_reason` to the
+# main reason transformers normalize with LayerNorm rather than BatchNorm:
+#
+# - (a) LayerNorm has fewer parameters
+# - (b) LayerNorm is faster on GPUs
+# - (c) LayerNorm's statistics come from each sample alone: they do not depend on the
+#   batch size or on the other (padded, variable-length) sequences, and training and
+#   inference compute the same thing
+# - (d) LayerNorm does not need `gamma` and `beta`
+
+# %% nbgrader={"grade": false, "grade_id": "concepts", "locked": false, "schema_version": 3, "solution": true}
+single_sample_output = None
+steps_to_converge = None
+dense_bias_before_bn = None
+layernorm_reason = None
+### BEGIN SOLUTION
+single_sample_output = "b"  # x - mean is 0, so x_hat is 0 and the output is beta
+steps_to_converge = 299  # 2 * (1 - 0.99**k) >= 1.9  <=>  0.99**k <= 0.05
+dense_bias_before_bn = "a"
+layernorm_reason = "c"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test_single_sample_output", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+assert single_sample_output in {"a", "b", "c", "d"}, (
+    "set single_sample_output to one of 'a', 'b', 'c', 'd'"
+)
+### BEGIN HIDDEN TESTS
+probe = keras_batchnorm((1, 3), random_batchnorm_weights(3, np.random.default_rng(15)))
+one_sample = np.array([[0.3, -2.0, 5.0]], dtype="float32")
+produced = np.array(probe(one_sample, training=True))[0]
+candidates = {
+    "a": np.zeros(3),
+    "b": np.array(probe.beta),
+    "c": one_sample[0],
+    "d": np.array(probe.gamma) * one_sample[0] + np.array(probe.beta),
+}
+assert np.allclose(candidates[single_sample_output], produced, atol=1e-4), (
+    "not what the layer computes: work out the batch mean and x - mean for a batch of one"
+)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_steps_to_converge", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+assert isinstance(steps_to_converge, int), "store a whole number in steps_to_converge"
+### BEGIN HIDDEN TESTS
+moving_mean, steps = 0.0, 0
+while moving_mean < 1.9:
+    moving_mean = moving_mean * 0.99 + 2.0 * (1 - 0.99)
+    steps += 1
+assert steps_to_converge == steps, (
+    "not the right number of steps: after k steps the moving mean is 2 * (1 - 0.99**k)"
+)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_dense_bias_before_bn", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+assert dense_bias_before_bn in {"a", "b", "c", "d"}, (
+    "set dense_bias_before_bn to one of 'a', 'b', 'c', 'd'"
+)
+### BEGIN HIDDEN TESTS
+assert dense_bias_before_bn == "a", "write out the batch mean of x W + b: where does b go?"
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_layernorm_reason", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+assert layernorm_reason in {"a", "b", "c", "d"}, "set layernorm_reason to one of 'a', 'b', 'c', 'd'"
+### BEGIN HIDDEN TESTS
+assert layernorm_reason == "c", "compare what each normalization averages over"
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **6.5 Written answer (graded by hand, 2 points).** Part 3 broke the same trained
+# network in two ways. In four to six sentences: why does the network evaluated in
+# training mode with batches of one image score about as well as guessing, why does the
+# copy whose moving statistics were never updated fail in inference mode, and what
+# does each failure tell you to check when a model with batch norm does well in
+# training but badly at test time?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written_train_vs_inference", "locked": false, "points": 2, "schema_version": 3, "solution": true}
+# YOUR ANSWER HERE
+#
+# ### BEGIN SOLUTION
+# With one image per batch, each batch norm sees a batch whose mean is the sample itself
+# and whose variance is zero, so x − μ = 0 and every channel outputs β: the image is
+# erased and the network gives the same logits, hence the same class, for every input;
+# the accuracy is that of always guessing one digit. The stale copy normalizes with mean
+# 0 and variance 1 instead of the statistics its layers actually produce, so the next
+# layers receive activations with a shift and scale they never saw in training, and the
+# predictions collapse. In training every batch was normalized with its own statistics,
+# so neither problem shows in the training loss. When test accuracy is far below
+# training accuracy, check that the model is called with `training=False` (or through
+# `predict`/`evaluate`), that the moving statistics were updated (they are not the
+# initial zeros and ones, and enough steps were taken for the momentum), and that
+# evaluation batches are not tiny when training mode is used.
+# ### END SOLUTION
