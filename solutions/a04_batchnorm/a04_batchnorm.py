@@ -1275,8 +1275,6 @@ assert layernorm_reason == "c", "compare what each normalization averages over"
 # training but badly at test time?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "written_train_vs_inference", "locked": false, "points": 2, "schema_version": 3, "solution": true}
-# YOUR ANSWER HERE
-#
 # ### BEGIN SOLUTION
 # With one image per batch, each batch norm sees a batch whose mean is the sample itself
 # and whose variance is zero, so x − μ = 0 and every channel outputs β: the image is
