@@ -16,6 +16,7 @@ from autograder.notebooks import is_test_cell, nbgrader_metadata
 
 DEFAULT_CELL_TIMEOUT = 120
 # No IPython history file; no kernel start-up chatter on the terminal.
+KERNEL_STARTUP_TIMEOUT = 300
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 
 
@@ -62,6 +63,7 @@ def execute(
         kernel_name="python3",
         allow_errors=True,
         extra_arguments=KERNEL_ARGUMENTS,
+        startup_timeout=KERNEL_STARTUP_TIMEOUT,
         resources={"metadata": {"path": str(cwd)}},
     )
     with grading_environment(device):

@@ -26,7 +26,11 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from autograder.assignments import Assignment
-from autograder.execution import DEFAULT_CELL_TIMEOUT, KERNEL_ARGUMENTS
+from autograder.execution import (
+    DEFAULT_CELL_TIMEOUT,
+    KERNEL_ARGUMENTS,
+    KERNEL_STARTUP_TIMEOUT,
+)
 from autograder.notebooks import read_source, write_notebook
 from autograder.preprocessors import DemoteStderr, ShortenTestTracebacks
 
@@ -59,6 +63,9 @@ class NbgraderCourse:
         config.Execute.timeout = cell_timeout
         config.Execute.kernel_name = "python3"
         config.Execute.extra_arguments = KERNEL_ARGUMENTS
+        # A loaded machine can take long to start a kernel; retry one that dies.
+        config.Execute.startup_timeout = KERNEL_STARTUP_TIMEOUT
+        config.Execute.execute_retries = 1
         config.Autograde.autograde_preprocessors = [
             Execute,
             DemoteStderr,

@@ -30,7 +30,7 @@ def route_library_logs_to_stdout() -> None:
     Also silences TensorFlow's C++ INFO/WARNING lines where TensorFlow is not yet
     imported. Safe to call more than once.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.captureWarnings(True)
     # TensorFlow installs its stderr handler lazily in get_logger(): trigger it
     # first, then replace it.
