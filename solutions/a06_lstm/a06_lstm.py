@@ -1235,8 +1235,6 @@ assert gru_statement == "b", "look at the last line of the GRU equations in part
 # have rescued the SimpleRNN.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "written_long_range", "locked": false, "points": 2, "schema_version": 3, "solution": true}
-# YOUR ANSWER HERE
-#
 # ### BEGIN SOLUTION
 # The error at the last step reaches the first marked number only through the product
 # of the Jacobians ∂h_s/∂h_{s-1} = diag(1 - h_s²) U of every step in between, up to 49 of

@@ -1395,8 +1395,6 @@ assert_close(noise_ratio, (10_000 / 10) ** 0.75, "noise_ratio",
 # comparison meaningful.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "written_evaluation", "locked": false, "points": 2, "schema_version": 3, "solution": true}
-# YOUR ANSWER HERE
-#
 # ### BEGIN SOLUTION
 # Only a few dozen of the 353 WordSim pairs have both words in a vocabulary of about
 # 1,750 news words, and a rank correlation over so few pairs has a standard error of
