@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # nbgrader runs `alembic` and Jupyter starts `python`: both must come from the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint verify release
+.PHONY: demo test lint verify release site
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ demo: $(BIN)/.installed
 	$(BIN)/dlcourse demo
 
 test: $(BIN)/.installed
+	bash ci/install-chromium.sh  # for the site's browser test; warns loudly if it cannot
 	$(BIN)/ruff check course autograder tests benchmarks
 	$(BIN)/python -m pytest
 
@@ -26,6 +27,9 @@ verify: $(BIN)/.installed
 
 release: $(BIN)/.installed
 	$(BIN)/dlcourse release
+
+site: $(BIN)/.installed
+	$(BIN)/dlcourse site build
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check course autograder tests benchmarks

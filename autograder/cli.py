@@ -27,6 +27,22 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--db-url", help="gradebook SQLAlchemy URL (default: SQLite in OUT)")
     grade.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell")
     grade.add_argument("--device", choices=DEVICES, default="cpu")
+    grade.add_argument(
+        "--workers", type=int, default=None, help="parallel sandboxes (default: cores / 2)"
+    )
+    grade.add_argument("--dask-scheduler", help="run the sandboxes on this Dask cluster")
+    grade.add_argument("--memory-gib", type=float, default=4.0, help="memory per submission")
+    grade.add_argument(
+        "--submission-timeout", type=int, default=900, help="seconds per submission notebook"
+    )
+    grade.add_argument(
+        "--format",
+        action="append",
+        choices=("csv", "gradescope", "nbgrader"),
+        default=[],
+        help="exports besides grades.csv (repeatable): gradescope = OUT/gradescope/*/"
+        "results.json, nbgrader = `nbgrader export` to OUT/nbgrader-grades.csv",
+    )
 
     verify = verbs.add_parser("verify", help="instructor QA: solution full, stub zero, in sync")
     verify.add_argument("--assignment", action="append", default=[], help="id or prefix")
@@ -36,6 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     demo = verbs.add_parser("demo", help="release and grade a sample class on bundled data")
     demo.add_argument("assignments", nargs="*", help="ids or prefixes (default: all)")
     demo.add_argument("--out", type=Path, default=Path("demo-output"))
+
+    site = verbs.add_parser("site", help="build or serve the course website")
+    site_actions = site.add_subparsers(dest="site_action", required=True)
+    site_out = {"type": Path, "default": None, "help": "build folder (default: site-build/)"}
+    site_build = site_actions.add_parser("build", help="generate the static site (MkDocs)")
+    site_build.add_argument("--out", **site_out)
+    site_serve = site_actions.add_parser("serve", help="build the site, then serve it")
+    site_serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    site_serve.add_argument("--port", type=int, default=8000)
+    site_serve.add_argument("--out", **site_out)
+    site_serve.add_argument("--no-build", action="store_true", help="serve the last build as is")
     return parser
 
 
@@ -53,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return check.main(notebook=args.notebook, cell_timeout=args.cell_timeout)
     if args.verb == "grade":
         from autograder import grade
+        from autograder.sandbox import Limits
 
         results = grade.main(
             assignment=args.assignment,
@@ -61,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
             db_url=args.db_url,
             cell_timeout=args.cell_timeout,
             device=args.device,
+            workers=args.workers,
+            dask_scheduler=args.dask_scheduler,
+            limits=Limits(
+                memory_bytes=int(args.memory_gib * (1 << 30)),
+                submission_seconds=args.submission_timeout,
+            ),
+            formats=("csv", *args.format),
         )
         for result in results:
             print(f"{result.student}: {result.score:g} / {result.max_score:g} {result.reason}")
@@ -71,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return verify.main(
             assignments=args.assignment, cell_timeout=args.cell_timeout, device=args.device
+        )
+    if args.verb == "site":
+        from autograder.site import command
+
+        if args.site_action == "build":
+            return command.build_main(out=args.out)
+        return command.serve_main(
+            out=args.out, host=args.host, port=args.port, build_first=not args.no_build
         )
     from autograder import demo
 

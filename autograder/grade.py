@@ -1,15 +1,22 @@
-"""`dlcourse grade`: autograde a class with nbgrader, write grades.csv and feedback.
+"""`dlcourse grade`: autograde a class, write grades.csv, feedback and exports.
 
-A submission that cannot be read or run gets zero with a reason; every other
-student is still graded. The exit code is non-zero only if the grader itself broke.
+Each notebook runs in its own sandbox (`autograder.sandbox`), rebuilt from the
+instructor's cells and the student's answers (`autograder.rebuild`), and its tests
+are judged outside the student's kernel (`autograder.verdict`); nbgrader then
+records the grades in its gradebook and writes the feedback. A submission that
+cannot be read or run gets zero with a reason; every other student is still
+graded. The exit code is non-zero only if the grader itself broke.
 """
 
 import csv
 import html
 import json
+import os
 import shutil
-import time
-from dataclasses import dataclass, field
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -17,10 +24,16 @@ from nbgrader.api import Gradebook
 from rich.progress import Progress
 
 from autograder.assignments import Assignment, resolve
-from autograder.environment import grading_environment
 from autograder.execution import error_summary
+from autograder.gradescope import TestResult, write_results
 from autograder.nbgrader_course import DEFAULT_CELL_TIMEOUT, NbgraderCourse
 from autograder.notebooks import is_test_cell, nbgrader_metadata
+from autograder.preprocessors import hidden_test_lines
+from autograder.sandbox import Limits
+from autograder.scheduler import default_workers, run_jobs, threads_per_worker
+from autograder.worker import Job, JobResult
+
+MAX_NOTEBOOK_BYTES = 64 << 20
 
 
 @dataclass
@@ -77,6 +90,8 @@ def find_submissions(submissions_dir: Path, assignment: Assignment) -> list[Subm
 
 def unreadable_reason(path: Path) -> str:
     """Why a submitted file is not a notebook nbgrader can grade, or "" if it is one."""
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        return f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB"
     raw = path.read_bytes()
     if not raw.strip():
         return f"{path.name} is an empty file"
@@ -97,19 +112,22 @@ def unreadable_reason(path: Path) -> str:
 
 def failure_reasons(autograded: Path) -> str:
     """Why points were lost: errors in the student's own cells first (often the root
-    cause), then "test_x: AssertionError: ..." for every failed test."""
+    cause), then "test_x: AssertionError: ..." for failed tests, tests that failed
+    with the same message listed together."""
     notebook = nbformat.read(autograded, as_version=4)
-    causes, failures = [], []
+    causes: list[str] = []
+    failures: dict[str, list[str]] = {}
     for index, cell in enumerate(notebook.cells, start=1):
         message = error_summary(cell) if cell.cell_type == "code" else ""
         if not message:
             continue
         name = nbgrader_metadata(cell).get("grade_id") or f"cell {index}"
         if is_test_cell(cell):
-            failures.append(f"{name}: {message[:160]}")
+            failures.setdefault(message[:160], []).append(name)
         else:
             causes.append(f"{name} raised {message[:160]}")
-    return "; ".join(causes + failures)
+    grouped = [f"{', '.join(names)}: {message}" for message, names in failures.items()]
+    return "; ".join(causes + grouped)
 
 
 def write_problem_feedback(path: Path, student: str, assignment: Assignment, reason: str) -> Path:
@@ -152,29 +170,87 @@ def test_names(course: NbgraderCourse, assignment: Assignment) -> tuple[list[str
         return names, float(record.max_score)
 
 
-def grade_one(
-    course: NbgraderCourse, assignment: Assignment, submission: Submission, out_dir: Path
-) -> StudentResult:
-    result = StudentResult(submission.student)
-    problems = [submission.problem] if submission.problem else []
-    problems += [r for r in (unreadable_reason(p) for p in submission.notebooks.values()) if r]
-    feedback_file = out_dir / "feedback" / submission.student / f"{assignment.id}.html"
-    if problems:
-        result.reason = "; ".join(problems)
-        result.feedback = write_problem_feedback(
-            feedback_file, submission.student, assignment, result.reason
-        )
-        return result
+def hidden_paths(course: NbgraderCourse, submissions: Path) -> tuple[str, ...]:
+    """Folders a submission must not see: the gradebook and everything graded, the
+    other submissions, the instructor's solutions and the repository's history."""
+    from autograder.assignments import course_root
 
-    target = course.submission_dir(assignment, submission.student)
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+    repo = course_root()
+    candidates = [course.root.parent, submissions, repo / "solutions", repo / ".git"]
+    if course.db_url.startswith("sqlite:///"):
+        candidates.append(Path(course.db_url.removeprefix("sqlite:///")).parent)
+    needed = [Path(sys.prefix), Path(sys.base_prefix), repo / "course", Path(tempfile.gettempdir())]
+    keep = []
+    for path in candidates:
+        path = path.resolve()
+        if path.is_dir() and not any(n.is_relative_to(path) for n in needed):
+            keep.append(str(path))
+    return tuple(dict.fromkeys(keep))
+
+
+def prepared_data_dir() -> Path:
+    """The course's datasets, prepared once here and copied into every sandbox."""
+    from course.data import data_dir
+
+    root = data_dir()
+    if not (root / "digits8x8").is_dir() or not (root / "gensim_corpus").is_dir():
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from course.data import load_digits, load_corpus\n"
+                "load_digits('train'); load_corpus('lee_background'); load_corpus('head500')",
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+    return root
+
+
+def make_jobs(
+    course: NbgraderCourse, assignment: Assignment, submission: Submission, settings: dict
+) -> list[Job]:
+    jobs = []
     for name, path in submission.notebooks.items():
-        shutil.copy(path, target / name)
-    started = time.perf_counter()
+        jobs.append(
+            Job(
+                student=submission.student,
+                notebook_name=name,
+                source=(course.root / "source" / assignment.id / name).read_text("utf-8"),
+                release=(course.root / "release" / assignment.id / name).read_text("utf-8"),
+                submitted=path.read_text("utf-8"),
+                **settings,
+            )
+        )
+    return jobs
+
+
+def record(
+    course: NbgraderCourse,
+    assignment: Assignment,
+    submission: Submission,
+    runs: list[JobResult],
+    out_dir: Path,
+) -> StudentResult:
+    """Hands the sandboxed runs to nbgrader (gradebook, autograded notebooks, feedback)."""
+    result = StudentResult(submission.student)
+    result.seconds = sum(run.seconds for run in runs)
+    target = course.submission_dir(assignment, submission.student)
+    executed = course.executed_dir / submission.student / assignment.id
+    for folder in (target, executed):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+    for run in runs:
+        graded = nbformat.reads(run.graded, as_version=4)
+        nbformat.write(graded, executed / run.notebook_name)
+        for cell in graded.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(graded, target / run.notebook_name)
+    feedback_file = out_dir / "feedback" / submission.student / f"{assignment.id}.html"
     outcome = course.autograde(assignment, submission.student)
-    result.seconds = time.perf_counter() - started
     if not outcome["success"]:
         last_line = (outcome.get("error") or outcome.get("log") or "unknown error").strip()
         result.reason = f"nbgrader could not autograde it: {last_line.splitlines()[-1][:200]}"
@@ -183,15 +259,37 @@ def grade_one(
         )
         return result
     read_scores(course, assignment, result)
-    result.reason = "; ".join(
-        failure_reasons(course.autograded_notebook(assignment, submission.student, name))
-        for name in submission.notebooks
-    ).strip("; ")
+    reasons = [run.reason for run in runs if run.reason]
+    reasons += [
+        failure_reasons(
+            course.autograded_notebook(assignment, submission.student, run.notebook_name)
+        )
+        for run in runs
+    ]
+    result.reason = "; ".join(r for r in reasons if r)
     if course.generate_feedback(assignment, submission.student)["success"]:
         feedback_file.parent.mkdir(parents=True, exist_ok=True)
         for page in course.feedback_dir(assignment, submission.student).glob("*.html"):
             result.feedback = feedback_file.with_name(page.name)
             shutil.copy(page, result.feedback)
+    return result
+
+
+def problem_result(
+    submission: Submission, assignment: Assignment, out_dir: Path
+) -> StudentResult | None:
+    """A zero with a reason for a submission that cannot be run at all, else None."""
+    problems = [submission.problem] if submission.problem else []
+    problems += [r for r in (unreadable_reason(p) for p in submission.notebooks.values()) if r]
+    if not problems:
+        return None
+    result = StudentResult(submission.student, reason="; ".join(problems))
+    result.feedback = write_problem_feedback(
+        out_dir / "feedback" / submission.student / f"{assignment.id}.html",
+        submission.student,
+        assignment,
+        result.reason,
+    )
     return result
 
 
@@ -223,9 +321,17 @@ def main(
     db_url: str | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     device: str = "cpu",
+    workers: int | None = None,
+    dask_scheduler: str | None = None,
+    limits: Limits | None = None,
+    formats: tuple[str, ...] = ("csv",),
     show_progress: bool = True,
 ) -> list[StudentResult]:
     """Grades every submission of one assignment; returns the rows of grades.csv.
+
+    Every notebook runs in its own sandbox (see `autograder.sandbox`), in parallel
+    on `workers` processes or on a Dask cluster; this process alone writes the
+    gradebook, through nbgrader.
 
     Args:
         assignment: id or unambiguous prefix.
@@ -233,25 +339,140 @@ def main(
         out: where grades.csv, feedback/ and the nbgrader course (with its
             gradebook) are written.
         db_url: SQLAlchemy URL of the gradebook (default: SQLite in OUT/course/).
-        cell_timeout: seconds one cell may run.
+        cell_timeout: seconds one cell may run (overrides `limits.cell_seconds`).
         device: "cpu", "gpu" or "auto".
+        workers: parallel sandboxes (default: one per two cores).
+        dask_scheduler: address of a Dask scheduler to run the sandboxes on.
+        limits: memory, processes, time and output limits per submission.
+        formats: "csv" (always written), "gradescope" (one results.json per student),
+            "nbgrader" (`nbgrader export` of the gradebook to OUT/nbgrader-grades.csv).
     """
     (chosen,) = resolve([assignment])
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    found = find_submissions(Path(submissions).resolve(), chosen)
-    results = []
-    with grading_environment(device):
-        course = NbgraderCourse(out / "course", db_url=db_url, cell_timeout=cell_timeout)
-        course.generate(chosen)
-        tests, max_score = test_names(course, chosen)
-        with Progress(disable=not show_progress, transient=True) as progress:
-            task = progress.add_task(f"grading {chosen.id}", total=len(found))
-            for submission in found:
-                progress.update(task, description=f"grading {submission.student}")
-                result = grade_one(course, chosen, submission, out)
-                result.max_score = result.max_score or max_score
-                results.append(result)
+    submissions = Path(submissions).resolve()
+    found = find_submissions(submissions, chosen)
+    limits = replace(limits or Limits(), cell_seconds=cell_timeout)
+    workers = workers or default_workers()
+    course = NbgraderCourse(out / "course", db_url=db_url, cell_timeout=cell_timeout)
+    course.generate(chosen)
+    tests, max_score = test_names(course, chosen)
+    settings = dict(
+        limits=limits,
+        device=device,
+        threads=threads_per_worker(workers),
+        hidden_paths=hidden_paths(course, submissions),
+        data_dir=str(prepared_data_dir()),
+    )
+    results: dict[str, StudentResult] = {}
+    runnable = []
+    for submission in found:
+        problem = problem_result(submission, chosen, out)
+        if problem:
+            results[submission.student] = problem
+            with Gradebook(course.db_url) as gradebook:  # listed in exports with a zero
+                gradebook.update_or_create_student(submission.student)
+        else:
+            runnable.append(submission)
+    jobs = [job for s in runnable for job in make_jobs(course, chosen, s, settings)]
+    pending = {s.student: len(s.notebooks) for s in runnable}
+    runs: dict[str, list[JobResult]] = {s.student: [] for s in runnable}
+    by_student = {s.student: s for s in runnable}
+    with Progress(disable=not show_progress, transient=True) as progress:
+        task = progress.add_task(f"grading {chosen.id}", total=len(found))
+        progress.advance(task, len(found) - len(runnable))
+        for run in run_jobs(jobs, workers=workers, dask_scheduler=dask_scheduler):
+            runs[run.student].append(run)
+            pending[run.student] -= 1
+            if pending[run.student] == 0:
+                progress.update(task, description=f"recording {run.student}")
+                results[run.student] = record(
+                    course, chosen, by_student[run.student], runs[run.student], out
+                )
                 progress.advance(task)
-    write_csv(out / "grades.csv", chosen, tests, results)
-    return results
+    ordered = [results[s.student] for s in found]
+    for result in ordered:
+        result.max_score = result.max_score or max_score
+    write_csv(out / "grades.csv", chosen, tests, ordered)
+    if "gradescope" in formats:
+        write_gradescope(course, chosen, ordered, out / "gradescope")
+    if "nbgrader" in formats:
+        export_with_nbgrader(course, out / "nbgrader-grades.csv")
+    return ordered
+
+
+def export_with_nbgrader(course: NbgraderCourse, path: Path) -> Path:
+    """nbgrader's own `nbgrader export` (its CSV plugin) of the whole gradebook."""
+    command = [
+        sys.executable, "-m", "nbgrader", "export",
+        f"--CourseDirectory.root={course.root}",
+        f"--CourseDirectory.db_url={course.db_url}",
+        f"--to={path}",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, cwd=course.root)
+    if done.returncode != 0 or not path.exists():
+        raise RuntimeError(f"nbgrader export failed:\n{done.stdout}{done.stderr}")
+    return path
+
+
+def write_gradescope(
+    course: NbgraderCourse, assignment: Assignment, results: list[StudentResult], folder: Path
+) -> None:
+    """One Gradescope results.json per student (see `autograder.gradescope`)."""
+    specs = test_specs(course, assignment)
+    hidden = set().union(
+        *(
+            hidden_test_lines(nbformat.read(course.root / "source" / assignment.id / n, 4))
+            for n in assignment.notebook_names
+        )
+    )
+
+    def scrub(text: str) -> str:  # students see these: never echo hidden test source
+        return "[removed: it quoted hidden test code]" if any(h in text for h in hidden) else text
+
+    for result in results:
+        messages = {
+            k: scrub(v) for k, v in test_messages(course, assignment, result.student).items()
+        }
+        tests = [
+            TestResult(
+                name=name,
+                score=result.tests.get(name, 0.0),
+                max_score=points,
+                message=messages.get(name, ""),
+                has_hidden=hidden,
+            )
+            for name, (points, hidden) in specs.items()
+        ]
+        write_results(
+            folder / result.student / "results.json",
+            tests,
+            reason=scrub(result.reason),
+            manual_pending=result.manual_pending,
+        )
+
+
+def test_specs(course: NbgraderCourse, assignment: Assignment) -> dict[str, tuple[float, bool]]:
+    """grade_id -> (points, has a hidden part), in notebook order."""
+    specs = {}
+    for name in assignment.notebook_names:
+        notebook = nbformat.read(course.root / "source" / assignment.id / name, as_version=4)
+        for cell in notebook.cells:
+            if is_test_cell(cell):
+                meta = nbgrader_metadata(cell)
+                specs[meta["grade_id"]] = (
+                    float(meta.get("points", 0)),
+                    "BEGIN HIDDEN TESTS" in cell.source,
+                )
+    return specs
+
+
+def test_messages(course: NbgraderCourse, assignment: Assignment, student: str) -> dict[str, str]:
+    messages = {}
+    for name in assignment.notebook_names:
+        path = course.autograded_notebook(assignment, student, name)
+        if path.exists():
+            for cell in nbformat.read(path, as_version=4).cells:
+                if is_test_cell(cell):
+                    messages[nbgrader_metadata(cell)["grade_id"]] = error_summary(cell)
+    return messages

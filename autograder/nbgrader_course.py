@@ -16,7 +16,6 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
-    Execute,
     GetGrades,
     IgnorePattern,
     LimitOutput,
@@ -28,11 +27,15 @@ from traitlets.config import Config
 from autograder.assignments import Assignment
 from autograder.execution import (
     DEFAULT_CELL_TIMEOUT,
-    KERNEL_ARGUMENTS,
-    KERNEL_STARTUP_TIMEOUT,
 )
 from autograder.notebooks import read_source, write_notebook
-from autograder.preprocessors import DemoteStderr, ShortenTestTracebacks
+from autograder.preprocessors import (
+    DemoteStderr,
+    FeedbackWithoutTestOutput,
+    ReplayOutputs,
+    ScrubHiddenTestEcho,
+    ShortenTestTracebacks,
+)
 
 # nbgrader 0.9's gradebook triggers SQLAlchemy 2 autoflush warnings; they are harmless.
 warnings.filterwarnings("ignore", category=SAWarning)
@@ -53,6 +56,7 @@ class NbgraderCourse:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
+        self.executed_dir = self.root / "executed"
         self.config = self._config(cell_timeout)
         self.api = NbGraderAPI(CourseDirectory(config=self.config), config=self.config)
 
@@ -60,14 +64,11 @@ class NbgraderCourse:
         config = Config()
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.db_url = self.db_url
-        config.Execute.timeout = cell_timeout
-        config.Execute.kernel_name = "python3"
-        config.Execute.extra_arguments = KERNEL_ARGUMENTS
-        # A loaded machine can take long to start a kernel; retry one that dies.
-        config.Execute.startup_timeout = KERNEL_STARTUP_TIMEOUT
-        config.Execute.execute_retries = 1
+        # Nothing runs inside nbgrader: `dlcourse grade` executes every notebook in a
+        # sandbox first, and ReplayOutputs hands nbgrader those outputs.
+        config.ReplayOutputs.executed_dir = str(self.executed_dir)
         config.Autograde.autograde_preprocessors = [
-            Execute,
+            ReplayOutputs,
             DemoteStderr,
             IgnorePattern,
             ClearMetadataPreprocessor,
@@ -79,7 +80,9 @@ class NbgraderCourse:
         # Feedback shows hidden tests by name, points and message, never their source.
         config.GenerateFeedback.preprocessors = [
             GetGrades,
+            ScrubHiddenTestEcho,
             ClearHiddenTests,
+            FeedbackWithoutTestOutput,
             ShortenTestTracebacks,
             CSSHTMLHeaderPreprocessor,
         ]

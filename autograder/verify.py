@@ -90,7 +90,7 @@ def verify_assignment(assignment: Assignment, cell_timeout: int, device: str) ->
             assignment.id,
             "solution run time",
             reference.seconds <= NOTEBOOK_BUDGET_SECONDS,
-            f"{reference.seconds:.1f} s through nbgrader autograde "
+            f"{reference.seconds:.1f} s sandboxed run, all notebooks "
             f"(budget {NOTEBOOK_BUDGET_SECONDS:g} s); stub {stub.seconds:.1f} s",
             # Timings depend on the machine and its load: reported, never fatal.
             blocking=False,

@@ -1,6 +1,7 @@
 """`dlcourse grade` through nbgrader on a small class with broken submissions."""
 
 import csv
+import json
 import shutil
 
 import nbformat
@@ -77,6 +78,8 @@ def graded(a01, tmp_path_factory):
         submissions=class_dir,
         out=out,
         db_url=f"sqlite:///{out / 'custom-gradebook.db'}",  # any SQLAlchemy URL
+        workers=2,
+        formats=("csv", "gradescope", "nbgrader"),
         show_progress=False,
     )
     with (out / "grades.csv").open(encoding="utf-8") as handle:
@@ -171,3 +174,17 @@ def test_scores_live_in_nbgraders_gradebook_at_the_given_url(graded):
     with Gradebook(f"sqlite:///{out / 'custom-gradebook.db'}") as gradebook:
         assert gradebook.find_submission("a01_autodiff", "alice").score == 33
         assert gradebook.find_submission("a01_autodiff", "carol").score == 30
+
+
+def test_exports_for_gradescope_and_nbgrader(graded):
+    rows, _, out = graded
+    alice = json.loads((out / "gradescope" / "alice" / "results.json").read_text("utf-8"))
+    carol = json.loads((out / "gradescope" / "carol" / "results.json").read_text("utf-8"))
+    assert alice["score"] == 33 and carol["score"] == 30
+    assert {t["name"] for t in carol["tests"] if t["status"] == "failed"} == {
+        t for t in rows["carol"] if t.startswith("test_") and float(rows["carol"][t]) == 0
+    }
+    assert all(t["visibility"] in {"visible", "after_published"} for t in carol["tests"])
+    with (out / "nbgrader-grades.csv").open(encoding="utf-8") as handle:
+        exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert exported == {student: float(row["score"]) for student, row in rows.items()}

@@ -1,0 +1,210 @@
+"""The sandbox a submission runs in: limits, isolation, clean-up (a toy notebook, no TF)."""
+
+import socket
+import subprocess
+import threading
+import uuid
+
+import nbformat
+import pytest
+
+from autograder.sandbox import GIB, Limits, capabilities
+from autograder.worker import Job, run_job
+
+pytestmark = pytest.mark.xdist_group("sandbox")
+
+needs_namespaces = pytest.mark.skipif(
+    not capabilities().unshare, reason="namespaces (unshare) unavailable on this machine"
+)
+needs_cgroups = pytest.mark.skipif(not capabilities().cgroup, reason="no usable cgroups")
+
+
+def toy(answer: str) -> tuple[str, str, str]:
+    """(source, release, submission) of a one-function assignment."""
+
+    def cell(source, **meta):
+        c = nbformat.v4.new_code_cell(source)
+        c.metadata["nbgrader"] = {"schema_version": 3, **meta}
+        return c
+
+    def notebook(answer_source):
+        return nbformat.v4.new_notebook(
+            cells=[
+                cell("import math", grade=False, locked=True, solution=False, grade_id="setup"),
+                cell(answer_source, grade=False, locked=False, solution=True, grade_id="double"),
+                cell(
+                    "assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n"
+                    "### END HIDDEN TESTS",
+                    grade=True, locked=True, solution=False, grade_id="test_double", points=1,
+                ),
+            ],
+            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}},
+        )  # fmt: skip
+
+    source = notebook("def double(x):\n    return 2 * x")
+    release = notebook("def double(x):\n    raise NotImplementedError()")
+    return (
+        nbformat.writes(source),
+        nbformat.writes(release),
+        nbformat.writes(notebook(answer)),
+    )
+
+
+def grade_toy(answer: str, **limits) -> object:
+    source, release, submitted = toy(answer)
+    limits = {"cell_seconds": 20, "submission_seconds": 60, **limits}
+    return run_job(Job("s", "toy.ipynb", source, release, submitted, limits=Limits(**limits)))
+
+
+def passed(result) -> bool:
+    return [v.passed for v in result.verdicts] == [True]
+
+
+CORRECT = "def double(x):\n    return 2 * x\n"
+
+
+def test_a_correct_answer_passes_and_a_wrong_one_fails():
+    assert passed(grade_toy(CORRECT))
+    assert not passed(grade_toy("def double(x):\n    return x + 2\n"))
+
+
+def test_an_endless_loop_is_stopped_with_a_reason():
+    result = grade_toy("while True:\n    pass\n" + CORRECT, cell_seconds=3)
+    assert not passed(result)
+    assert "timed out: cell 2 ran longer than the 3 s limit" in result.reason
+
+
+def test_the_whole_submission_has_a_wall_clock_limit():
+    result = grade_toy(
+        "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "time.sleep(30)\n" + CORRECT,
+        cell_seconds=60,
+        submission_seconds=5,
+    )
+    assert not passed(result)
+    assert "longer than 5 s" in result.reason
+
+
+@needs_cgroups
+def test_a_memory_bomb_is_killed_and_named():
+    result = grade_toy(
+        "blocks = [bytearray(64 << 20) for _ in range(24)]\n" + CORRECT,  # 1.5 GiB
+        memory_bytes=GIB // 2,
+    )
+    assert not passed(result)
+    assert "exceeded 0.5 GiB memory in cell" in result.reason
+
+
+@needs_namespaces
+def test_no_network_not_even_loopback():
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    server.settimeout(0.2)
+    contacted = []
+
+    def accept():
+        try:
+            while True:
+                contacted.append(server.accept())
+        except OSError:
+            pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    result = grade_toy(
+        "import socket\ntry:\n"
+        f"    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'hi')\n"
+        "    reached = True\nexcept OSError:\n    reached = False\n"
+        "def double(x):\n    return 2 * x if not reached else 0\n"
+    )
+    server.close()
+    assert passed(result)  # the connection failed, so the answer stayed correct
+    assert not contacted
+
+
+@needs_namespaces
+def test_detached_processes_do_not_outlive_grading():
+    marker = f"dlcourse-test-{uuid.uuid4().hex[:8]}"
+    grade_toy(
+        "import subprocess\n"
+        f"subprocess.Popen(['sh', '-c', 'exec -a {marker} sleep 120'], start_new_session=True)\n"
+        + CORRECT
+    )
+    alive = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
+    assert alive.strip() == ""
+
+
+@needs_namespaces
+def test_private_folders_are_hidden_and_the_file_system_is_read_only(tmp_path):
+    secret = tmp_path / "gradebook"
+    secret.mkdir()
+    (secret / "gradebook.db").write_text("hidden tests")
+    probe = tmp_path / "written-by-student"
+    source, release, submitted = toy(
+        "import os\n"
+        f"seen = os.path.exists({str(secret / 'gradebook.db')!r})\n"
+        "try:\n"
+        f"    open({str(probe)!r}, 'w').write('x')\n"
+        "except OSError:\n"
+        "    pass\n"
+        "def double(x):\n    return 2 * x if not seen else 0\n"
+    )
+    result = run_job(
+        Job("s", "toy.ipynb", source, release, submitted, hidden_paths=(str(secret),),
+            limits=Limits(cell_seconds=20, submission_seconds=60))
+    )  # fmt: skip
+    assert passed(result)
+    assert not probe.exists()
+
+
+def test_patching_a_checked_function_is_detected_by_name():
+    result = grade_toy("import math\nmath.isclose = lambda *a, **k: True\n" + CORRECT)
+    assert not passed(result)
+    assert "math.isclose" in result.verdicts[0].reason
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
+        "import sys\nsys.settrace(lambda *a: None)",
+        "import os\nos._exit(0)",
+        "raise SystemExit(0)",
+        "print('DLCOURSE-RECEIPT 0123456789abcdef0123456789abcdef intact')",
+    ],
+)
+def test_kernel_machinery_attacks_earn_nothing(attack):
+    wrong = "def double(x):\n    return 0\n"
+    assert not passed(grade_toy(attack + "\n" + wrong))
+
+
+def test_output_floods_are_truncated_and_grading_goes_on():
+    result = grade_toy("for _ in range(3000):\n    print('x' * 1000)\n" + CORRECT)
+    graded = nbformat.reads(result.graded, as_version=4)
+    printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    assert passed(result)
+    assert "output truncated by the grader" in printed
+    assert len(printed) < 2 * Limits().output_bytes
+
+
+def test_limits_reject_nonsense():
+    with pytest.raises(ValueError, match="memory_bytes"):
+        Limits(memory_bytes=0)
+
+
+def test_threads_follow_the_worker_count():
+    result = grade_toy(
+        "import os\nthreads = os.environ['OMP_NUM_THREADS']\n"
+        "def double(x):\n    return 2 * x if threads == '1' else 0\n"
+    )
+    assert passed(result)
+
+
+def test_a_submission_that_breaks_the_grader_scores_zero_with_a_reason():
+    source, release, _ = toy(CORRECT)
+    result = run_job(Job("s", "toy.ipynb", source, release, '{"cells": "not a list"}'))
+    assert not passed(result)
+    assert result.reason.startswith("the grader could not run it")
+    graded = nbformat.reads(result.graded, as_version=4)
+    assert any(o.get("ename") == "NotGraded" for c in graded.cells for o in c.get("outputs", []))
