@@ -80,10 +80,10 @@ class NbgraderCourse:
         # Feedback shows hidden tests by name, points and message, never their source.
         config.GenerateFeedback.preprocessors = [
             GetGrades,
-            ScrubHiddenTestEcho,
-            ClearHiddenTests,
             FeedbackWithoutTestOutput,
             ShortenTestTracebacks,
+            ScrubHiddenTestEcho,  # after tracebacks are cut to their message
+            ClearHiddenTests,
             CSSHTMLHeaderPreprocessor,
         ]
         return config

@@ -26,9 +26,10 @@ def _refuse_network(*args, **kwargs):
     raise RuntimeError("Expected course.data to work offline, received: a network connection")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def offline_data_dir(tmp_path_factory):
-    """Points `data_dir()` at a fresh temporary directory and blocks sockets."""
+    """Points `data_dir()` at a fresh temporary directory and blocks sockets, for this
+    module's tests only (module scope: later tests in the same worker need sockets)."""
     root = tmp_path_factory.mktemp("dlcourse_data")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DLCOURSE_DATA_DIR", str(root))
