@@ -24,9 +24,9 @@ from nbgrader.api import Gradebook
 from rich.progress import Progress
 
 from autograder.assignments import Assignment, resolve
-from autograder.execution import error_summary
+from autograder.execution import DEFAULT_CELL_TIMEOUT, error_summary
 from autograder.gradescope import TestResult, write_results
-from autograder.nbgrader_course import DEFAULT_CELL_TIMEOUT, NbgraderCourse
+from autograder.nbgrader_course import NbgraderCourse
 from autograder.notebooks import is_test_cell, nbgrader_metadata
 from autograder.preprocessors import hidden_test_lines
 from autograder.sandbox import Limits
@@ -354,7 +354,7 @@ def main(
     found = find_submissions(submissions, chosen)
     limits = replace(limits or Limits(), cell_seconds=cell_timeout)
     workers = workers or default_workers()
-    course = NbgraderCourse(out / "course", db_url=db_url, cell_timeout=cell_timeout)
+    course = NbgraderCourse(out / "course", db_url=db_url)
     course.generate(chosen)
     tests, max_score = test_names(course, chosen)
     settings = dict(

@@ -25,9 +25,6 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from autograder.assignments import Assignment
-from autograder.execution import (
-    DEFAULT_CELL_TIMEOUT,
-)
 from autograder.notebooks import read_source, write_notebook
 from autograder.preprocessors import (
     DemoteStderr,
@@ -47,20 +44,17 @@ class NbgraderCourse:
     Args:
         root: the course directory (source/, release/, submitted/, autograded/, feedback/).
         db_url: any SQLAlchemy URL; default a SQLite file `root/gradebook.db`.
-        cell_timeout: seconds a single cell may run during autograding.
     """
 
-    def __init__(
-        self, root: Path, db_url: str | None = None, cell_timeout: int = DEFAULT_CELL_TIMEOUT
-    ) -> None:
+    def __init__(self, root: Path, db_url: str | None = None) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
         self.executed_dir = self.root / "executed"
-        self.config = self._config(cell_timeout)
+        self.config = self._config()
         self.api = NbGraderAPI(CourseDirectory(config=self.config), config=self.config)
 
-    def _config(self, cell_timeout: int) -> Config:
+    def _config(self) -> Config:
         config = Config()
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.db_url = self.db_url
