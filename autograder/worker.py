@@ -21,7 +21,15 @@ from autograder.environment import kernel_environment
 from autograder.execution import KERNEL_ARGUMENTS, KERNEL_STARTUP_TIMEOUT
 from autograder.rebuild import rebuild
 from autograder.sandbox import Limits, Sandbox
-from autograder.verdict import RECEIPT, TestVerdict, instrument, judge, restore
+from autograder.verdict import (
+    KEY_FILE,
+    RECEIPTS_FILE,
+    Receipts,
+    TestVerdict,
+    instrument,
+    judge,
+    restore,
+)
 
 _TRUNCATED = "\n[output truncated by the grader: more than {limit} bytes in this cell]\n"
 
@@ -46,7 +54,7 @@ class Job:
 class JobResult:
     student: str
     notebook_name: str
-    graded: str = ""  # the rebuilt notebook with outputs (receipts removed), JSON
+    graded: str = ""  # the rebuilt notebook with outputs, JSON
     verdicts: list[TestVerdict] = field(default_factory=list)
     reason: str = ""  # why the run stopped early, if it did
     seconds: float = 0.0
@@ -71,7 +79,7 @@ class CappedClient(NotebookClient):
         size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
         used = self._sizes.get(cell_index, 0)
         self._sizes[cell_index] = used + size
-        if used + size > self.output_limit and RECEIPT not in str(content.get("text", "")):
+        if used + size > self.output_limit:
             if used <= self.output_limit:
                 notice = _TRUNCATED.format(limit=self.output_limit)
                 outs.append(nbformat.v4.new_output("stream", name="stdout", text=notice))
@@ -103,8 +111,7 @@ def run_job(job: Job) -> JobResult:
         release = nbformat.reads(job.release, as_version=4)
         graded = rebuild(source, release, release)
         reason = f"the grader could not run it: {type(error).__name__}: {error}"[:300]
-        _, probes = instrument(graded)
-        verdicts = [TestVerdict(p.grade_id, False, reason) for p in probes]
+        verdicts = [TestVerdict(p.grade_id, False, reason) for p in instrument(graded).probes]
         return JobResult(
             job.student,
             job.notebook_name,
@@ -121,7 +128,7 @@ def _run_job(job: Job) -> JobResult:
     release = nbformat.reads(job.release, as_version=4)
     submitted = nbformat.reads(job.submitted, as_version=4)
     graded = rebuild(source, release, submitted)
-    instrumented, probes = instrument(graded)
+    instrumented = instrument(graded, reference=source)
 
     sandbox = Sandbox(
         limits=job.limits,
@@ -130,8 +137,10 @@ def _run_job(job: Job) -> JobResult:
         data_dir=Path(job.data_dir) if job.data_dir else None,
     )
     result.warnings = list(sandbox.warnings)
+    _give_key(sandbox, instrumented.key)
+    receipts_text = ""
     client = CappedClient(
-        instrumented,
+        instrumented.notebook,
         sandbox=sandbox,
         timeout=job.limits.cell_seconds,
         allow_errors=True,
@@ -165,12 +174,32 @@ def _run_job(job: Job) -> JobResult:
         if not result.reason and sandbox.elapsed() > job.limits.submission_seconds:
             result.reason = _death_reason(sandbox, job.limits, _running_cell(client), watchdog)
         _shutdown(client)
+        receipts_text = _read_receipts(sandbox)
         sandbox.kill_everything()
 
-    result.verdicts = judge(instrumented, probes)
-    result.graded = nbformat.writes(restore(graded, instrumented, result.verdicts))
+    receipts = Receipts.parse(receipts_text, instrumented.key)
+    result.verdicts = judge(instrumented.notebook, instrumented.probes, receipts)
+    result.graded = nbformat.writes(restore(graded, instrumented.notebook, result.verdicts))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _give_key(sandbox: Sandbox, key: bytes) -> None:
+    """Leaves the signing key where the record cell reads (and deletes) it."""
+    path = sandbox.work / KEY_FILE
+    path.write_bytes(key)
+    os.chmod(path, 0o600)
+    if sandbox.caps.sandbox_uid is not None:
+        os.chown(path, sandbox.caps.sandbox_uid, sandbox.caps.sandbox_uid)
+
+
+def _read_receipts(sandbox: Sandbox, limit: int = 1 << 20) -> str:
+    """The receipts the hook wrote (at most `limit` bytes; a student may append junk)."""
+    try:
+        with (sandbox.work / RECEIPTS_FILE).open("rb") as handle:
+            return handle.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _running_cell(client: NotebookClient) -> int:

@@ -412,6 +412,207 @@ def _passed(info):
 get_ipython().events.register("pre_run_cell", _passed)
 """
 
+# Attacks written against the grader's own protocol (autograder/verdict.py is public).
+
+REPLACE_GRADER_FUNCTIONS = (
+    """\
+# Every private callable in the notebook's globals (where a grader might keep its
+# verdict function) made to answer "intact", then the checks patched.
+_namespace = get_ipython().user_ns
+for _key in list(_namespace):
+    if _key.startswith("_") and callable(_namespace[_key]) and not _key.startswith("__"):
+        _namespace[_key] = lambda *args, **kwargs: "intact"
+"""
+    + PATCH_NUMPY
+    + PATCH_COURSE_CHECKS
+)
+
+FORGED_RECEIPTS = """\
+# Reads the running test's source from the input history, prints and writes receipts
+# in every shape it can think of (into any receipts file too), then kills the kernel
+# before the test can fail.
+import os
+import re
+import sys
+
+
+def unbroadcast(gradient, shape):
+    source = "\\n".join(get_ipython().user_ns.get("_ih", [])[-3:])
+    words = set(re.findall(r"[0-9a-f]{32}", source)) | {"0" * 32}
+    for name in os.listdir("."):
+        if name.startswith(".dlcourse"):
+            words |= set(re.findall(r"[0-9a-f]{32}", open(name, errors="replace").read()))
+    for number in range(200):
+        for word in words:
+            line = f"DLCOURSE-RECEIPT {number} {word} intact\\n"
+            sys.stdout.write(line)
+            for name in os.listdir("."):
+                if name.startswith(".dlcourse"):
+                    with open(name, "a") as handle:
+                        handle.write(line)
+    sys.stdout.flush()
+    os._exit(0)
+"""
+
+SELF_RESTORING_PATCH = """\
+# A patch that is gone by the time anyone looks: the fake check puts the real one back
+# when it is called, and the student's function arms it again.
+import course.checks
+
+_REAL = course.checks.assert_close
+
+
+def _fake(*args, **kwargs):
+    get_ipython().user_ns["assert_close"] = _REAL
+    course.checks.assert_close = _REAL
+
+
+def _arm():
+    get_ipython().user_ns["assert_close"] = _fake
+    course.checks.assert_close = _fake
+
+
+def unbroadcast(gradient, shape):
+    _arm()
+    return np.zeros(shape)
+
+
+_arm()
+"""
+
+STEAL_TEST_GLOBALS = """\
+# Returns the test's own reference answer: a global the test computed before the call.
+def unbroadcast(gradient, shape):
+    found = globals().get("reference", globals().get("expected"))
+    if found is not None and np.shape(found) == tuple(shape):
+        return found
+    gradient = np.asarray(gradient)
+    if gradient.shape == tuple(shape):
+        return gradient
+    return gradient.sum(axis=0) if gradient.ndim > len(shape) else np.zeros(shape)
+"""
+
+STEAL_TEST_FRAMES = """\
+# Reads the reference answer out of the calling test's frame, three ways.
+import inspect
+import sys
+
+
+def _callers():
+    try:
+        yield sys._getframe(2)
+    except Exception:
+        pass
+    try:
+        yield inspect.currentframe().f_back.f_back
+    except Exception:
+        pass
+    try:
+        raise ZeroDivisionError
+    except ZeroDivisionError as error:
+        try:
+            yield error.__traceback__.tb_frame.f_back.f_back
+        except Exception:
+            pass
+
+
+def unbroadcast(gradient, shape):
+    for frame in _callers():
+        while frame is not None:
+            for value in list(frame.f_locals.values()):
+                if isinstance(value, np.ndarray) and value.shape == tuple(shape):
+                    return value
+            frame = frame.f_back
+    return np.zeros(shape)
+"""
+
+SPY_ON_THE_GRADER = (
+    """\
+# Looks for the grader's secrets: its own audit hook, the garbage collector, ctypes.
+import gc
+import sys
+
+_seen = []
+for _attempt in (
+    lambda: sys.addaudithook(lambda event, args: _seen.append(event)),
+    lambda: _seen.extend(o for o in gc.get_objects() if callable(o)),
+    lambda: __import__("ctypes").string_at(id(_seen), 64),
+    lambda: sys.settrace(lambda *args: None),
+):
+    try:
+        _attempt()
+    except Exception as error:
+        print(type(error).__name__, error)
+"""
+    + PATCH_NUMPY
+    + PATCH_COURSE_CHECKS
+)
+
+ALWAYS_EQUAL_ANSWER = """\
+# An answer that claims to equal anything and to be close to everything.
+class _Anything:
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __lt__(self, other): return True
+    def __le__(self, other): return True
+    def __gt__(self, other): return True
+    def __ge__(self, other): return True
+    def __sub__(self, other): return 0.0
+    def __rsub__(self, other): return 0.0
+    def __abs__(self): return 0.0
+    def __bool__(self): return True
+    def __float__(self): return 0.0
+    def __array__(self, dtype=None, copy=None): return np.zeros(())
+    def __getattr__(self, name): return self
+    def __call__(self, *args, **kwargs): return self
+
+
+def unbroadcast(gradient, shape):
+    return _Anything()
+"""
+
+SHADOW_MODULE_NAMES = """\
+# The notebook's own `np` and `tf` rebound to look-alike modules: the test's reference
+# gradient (tf.GradientTape) comes out as zeros, like the decoy, and np.allclose agrees.
+import types as _types
+
+import numpy as _numpy
+import tensorflow as _tensorflow
+
+
+class _Shadow(_types.ModuleType):
+    def __init__(self, real, **overrides):
+        super().__init__(real.__name__)
+        self._real = real
+        self.__dict__.update(overrides)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+class _ZeroTape:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        return False
+
+    def watch(self, *args):
+        pass
+
+    def gradient(self, target, sources, *args, **kwargs):
+        if isinstance(sources, (list, tuple)):
+            return [_tensorflow.zeros_like(s) for s in sources]
+        return _tensorflow.zeros_like(sources)
+
+
+tf = _Shadow(_tensorflow, GradientTape=_ZeroTape)
+np = _Shadow(_numpy, allclose=lambda *a, **k: True, isclose=lambda *a, **k: True)
+"""
+
 STEAL_REFERENCE_SOLUTION = """\
 # Looks for the instructor's sources (solutions/*.py, nbgrader's source/*.ipynb) near
 # the installed course package, the working directory and /tmp, and replays their
@@ -1215,6 +1416,47 @@ _SPECS: list[_Spec] = [
         "partial_credit_overflow",
         "check helpers return 1e9, read by nbgrader as partial credit",
         PARTIAL_CREDIT_OVERFLOW,
+    ),
+    # Attacks on the grader's own protocol.
+    _stub_attack(
+        "replace_grader_functions",
+        "every private callable in the globals answers 'intact'; checks patched",
+        REPLACE_GRADER_FUNCTIONS,
+    ),
+    _stub_attack(
+        "forged_receipts_then_exit",
+        "prints and writes receipts built from the input history, then os._exit",
+        FORGED_RECEIPTS,
+    ),
+    _stub_attack(
+        "self_restoring_patch",
+        "a fake assert_close that puts the real one back when called, re-armed by the answer",
+        SELF_RESTORING_PATCH,
+    ),
+    _stub_attack(
+        "steal_test_globals",
+        "the answer returns the test's own global reference value",
+        STEAL_TEST_GLOBALS,
+    ),
+    _stub_attack(
+        "steal_test_frames",
+        "the answer reads the reference out of the test's frame (sys, inspect, traceback)",
+        STEAL_TEST_FRAMES,
+    ),
+    _stub_attack(
+        "spy_on_the_grader",
+        "adds an audit hook, searches gc, reads memory with ctypes, sets a tracer; checks patched",
+        SPY_ON_THE_GRADER,
+    ),
+    _stub_attack(
+        "shadow_module_names",
+        "the notebook's np and tf rebound to look-alikes whose GradientTape returns zeros",
+        SHADOW_MODULE_NAMES,
+    ),
+    _stub_attack(
+        "always_equal_answer",
+        "an answer object equal to, and close to, everything",
+        ALWAYS_EQUAL_ANSWER,
     ),
     # Leaving early.
     _stub_attack("exit_sys_exit", "sys.exit(0) in a solution cell", SYS_EXIT),

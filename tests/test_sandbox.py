@@ -171,12 +171,53 @@ def test_patching_a_checked_function_is_detected_by_name():
         "import sys\nsys.settrace(lambda *a: None)",
         "import os\nos._exit(0)",
         "raise SystemExit(0)",
-        "print('DLCOURSE-RECEIPT 0123456789abcdef0123456789abcdef intact')",
+        "print('DLCOURSE-RECEIPT 0 0123456789abcdef0123456789abcdef')",
+        "import sys\nsys.addaudithook(lambda *a: None)",
+        "import threading\nthreading.settrace(lambda *a: None)",
     ],
 )
 def test_kernel_machinery_attacks_earn_nothing(attack):
     wrong = "def double(x):\n    return 0\n"
     assert not passed(grade_toy(attack + "\n" + wrong))
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "import gc\ngc.get_objects()",
+        "import ctypes\nctypes.string_at(id(1), 8)",
+        "import sys\nsys._getframe()",
+        "import inspect\ninspect.currentframe()",
+        "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    e.__traceback__.tb_frame",
+    ],
+)
+def test_what_tampering_needs_is_refused_and_costs_every_later_test(attack):
+    result = grade_toy(CORRECT + attack)  # refused: the cell stops with a RuntimeError
+    assert not passed(result)
+    assert "tampering detected" in result.verdicts[0].reason
+
+
+def test_libraries_may_still_use_frames_and_introspection():
+    honest = "import logging, traceback, warnings\nlogging.getLogger('x').warning('hi')\n"
+    honest += "traceback.extract_stack()\nwarnings.warn('careful')\n"
+    assert passed(grade_toy(honest + CORRECT))
+
+
+def test_a_tests_own_variables_are_not_globals_a_student_can_return():
+    source, release, _ = toy(CORRECT)
+    stealing = "def double(x):\n    return globals().get('expected', 0)\n"
+    test = "expected = 14\nassert double(7) == expected"
+    notebooks = [nbformat.reads(text, as_version=4) for text in (source, release)]
+    for notebook in notebooks:
+        notebook.cells[2].source = test
+    submitted = nbformat.from_dict(notebooks[1])
+    submitted.cells[1].source = stealing
+    job = Job("s", "toy.ipynb", *[nbformat.writes(n) for n in (*notebooks, submitted)])
+    assert not passed(run_job(job))
+    honest = nbformat.from_dict(submitted)
+    honest.cells[1].source = CORRECT
+    job = Job("s", "toy.ipynb", *[nbformat.writes(n) for n in (*notebooks, honest)])
+    assert passed(run_job(job))
 
 
 def test_output_floods_are_truncated_and_grading_goes_on():
