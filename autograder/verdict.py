@@ -127,8 +127,9 @@ def _dlcourse_install():
                 if type(namespace) is dict}
     guarded = {}
     for module_name, module in list(sys.modules.items()):
-        # Not `sys`: ipykernel swaps its hooks around every cell (checked at triggers).
-        if (module_name.split(".")[0] in watched and module_name != "sys"
+        # Not `sys` and `builtins`: ipykernel and libraries swap their hooks (displayhook,
+        # __import__) and put them back; both are checked at every trigger instead.
+        if (module_name.split(".")[0] in watched and module_name not in ("sys", "builtins")
                 and type(module) is types.ModuleType):
             try:
                 module.__class__ = GuardedModule
