@@ -13,6 +13,7 @@ from nbformat import NotebookNode
 
 from autograder.environment import grading_environment
 from autograder.notebooks import is_test_cell, nbgrader_metadata
+from autograder.split import SplitError, local_test_source, split_test, test_only_names
 
 DEFAULT_CELL_TIMEOUT = 120
 # No IPython history file; no kernel start-up chatter on the terminal.
@@ -49,9 +50,10 @@ def execute(
     """Executes every cell (errors do not stop the run) in a fresh `python3` kernel.
 
     Cells tagged with one of `skip_tags` are left out, so tests of one function need
-    not pay for the notebook's training runs.
+    not pay for the notebook's training runs. Tests run as the grader runs them
+    (`single_kernel_tests`), in one kernel.
     """
-    runnable = nbformat.from_dict(notebook)
+    runnable = single_kernel_tests(notebook)
     runnable.cells = [
         cell
         for cell in runnable.cells
@@ -68,6 +70,24 @@ def execute(
     )
     with grading_environment(device):
         client.execute()
+    return runnable
+
+
+def single_kernel_tests(notebook: NotebookNode) -> NotebookNode:
+    """A copy whose test cells run their `with answers:` blocks as the grader does
+    (values in and answers out through `course.wire`, test-only names out of reach),
+    in one kernel. A test cell that cannot be split is left as it is."""
+    runnable = nbformat.from_dict(notebook)
+    hidden = test_only_names(notebook)
+    number = 0
+    for cell in runnable.cells:
+        if is_test_cell(cell):
+            try:
+                program = split_test(cell.source, nbgrader_metadata(cell)["grade_id"], number)
+            except SplitError:
+                continue
+            number += len(program.blocks)
+            cell.source = local_test_source(program, hidden)
     return runnable
 
 

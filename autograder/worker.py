@@ -1,4 +1,13 @@
-"""Runs one submitted notebook in a sandbox and judges its tests: a grading worker's job.
+"""Runs one submitted notebook and judges its tests: a grading worker's job.
+
+Two processes grade a notebook (see `autograder.split`):
+
+- the student's kernel, in a sandbox (`autograder.sandbox`): the set-up, the
+  student's cells and, of every test, only its `with answers:` blocks;
+- the judge (`autograder.judge`), which never runs student code: the rest of every
+  test and the instructor's cells those need. A test passes when its judge program
+  ran without an error. Nothing the kernel does can change that, except sending
+  the right data.
 
 `run_job` takes and returns plain data, so the same function runs in this process,
 in a local process pool (`dlcourse grade --workers N`) or on a Dask cluster. It
@@ -6,6 +15,7 @@ never touches the gradebook: the caller records the results with nbgrader.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -19,19 +29,21 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from autograder.environment import kernel_environment
 from autograder.execution import KERNEL_ARGUMENTS, KERNEL_STARTUP_TIMEOUT
+from autograder.judge import (
+    MAX_ANSWER_BYTES,
+    ExchangeFailed,
+    Judge,
+    JudgeError,
+    discard_judge,
+    shared_judge,
+)
+from autograder.notebooks import is_test_cell, nbgrader_metadata
 from autograder.rebuild import rebuild
 from autograder.sandbox import Limits, Sandbox
-from autograder.verdict import (
-    KEY_FILE,
-    RECEIPTS_FILE,
-    Receipts,
-    TestVerdict,
-    instrument,
-    judge,
-    restore,
-)
+from autograder.split import RUNTIME, TestProgram, judge_prelude, test_programs
 
 _TRUNCATED = "\n[output truncated by the grader: more than {limit} bytes in this cell]\n"
+EXCHANGE_FOLDER = "_dlcourse"
 
 
 @dataclass(frozen=True)
@@ -50,13 +62,20 @@ class Job:
     data_dir: str | None = None
 
 
+@dataclass(frozen=True)
+class TestVerdict:
+    grade_id: str
+    passed: bool
+    reason: str = ""
+
+
 @dataclass
 class JobResult:
     student: str
     notebook_name: str
     graded: str = ""  # the rebuilt notebook with outputs, JSON
     verdicts: list[TestVerdict] = field(default_factory=list)
-    reason: str = ""  # why the run stopped early, if it did
+    reason: str = ""  # why the kernel stopped early, if it did
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
@@ -99,7 +118,7 @@ def _thread_environment(threads: int) -> dict[str, str]:
 
 
 def run_job(job: Job) -> JobResult:
-    """Rebuilds, instruments, executes and judges one notebook.
+    """Rebuilds, runs and judges one notebook.
 
     Never raises: if grading itself breaks on this submission, every test scores zero
     with the reason, and the rest of the class is still graded.
@@ -111,14 +130,101 @@ def run_job(job: Job) -> JobResult:
         release = nbformat.reads(job.release, as_version=4)
         graded = rebuild(source, release, release)
         reason = f"the grader could not run it: {type(error).__name__}: {error}"[:300]
-        verdicts = [TestVerdict(p.grade_id, False, reason) for p in instrument(graded).probes]
+        verdicts = [
+            TestVerdict(nbgrader_metadata(c)["grade_id"], False, reason)
+            for c in graded.cells
+            if is_test_cell(c)
+        ]
         return JobResult(
             job.student,
             job.notebook_name,
-            graded=nbformat.writes(restore(graded, graded, verdicts)),
+            graded=nbformat.writes(_with_failures(graded, verdicts)),
             verdicts=verdicts,
             reason=reason,
         )
+
+
+class _Kernel:
+    """The student's sandboxed kernel, one cell at a time; remembers why it stopped."""
+
+    def __init__(self, job: Job, notebook, sandbox: Sandbox):
+        self.job, self.sandbox = job, sandbox
+        self.client = CappedClient(
+            notebook,
+            sandbox=sandbox,
+            timeout=job.limits.cell_seconds,
+            allow_errors=True,
+            extra_arguments=KERNEL_ARGUMENTS,
+            startup_timeout=KERNEL_STARTUP_TIMEOUT,
+            resources={"metadata": {"path": str(sandbox.work)}},
+            output_limit=job.limits.output_bytes,
+        )
+        self._context = None
+        self.stopped = ""  # why the kernel can no longer run cells
+        self.position = 0  # 1-based position of the last cell started
+        self.watchdog = threading.Timer(job.limits.submission_seconds, self._kill)
+        self.watchdog.daemon = True
+
+    def start(self):
+        self.watchdog.start()
+        self._context = self.client.setup_kernel(
+            cwd=str(self.sandbox.work),
+            env=self.sandbox.kernel_environment(),
+            # What the kernel process itself writes (not cell output) is not ours to show.
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            self._context.__enter__()
+        except Exception as error:  # the kernel could not start
+            self.stopped = f"the notebook could not be run: {type(error).__name__}: {error}"[:300]
+            self._context = None
+
+    def run(self, cell, index: int) -> bool:
+        """Runs `cell` (at `index` in the graded notebook); False if the kernel stopped."""
+        if self.stopped:
+            return False
+        self.position = index + 1
+        try:
+            self.client.execute_cell(cell, index, execution_count=self.client.code_cells_executed + 1)
+        except CellTimeoutError:
+            self.stopped = (
+                f"timed out: cell {self.position} ran longer than the "
+                f"{self.job.limits.cell_seconds} s limit for a cell (an endless loop?)"
+            )
+            self._kill()
+        except DeadKernelError:
+            self.stopped = self._death_reason()
+        except Exception as error:  # nbclient broke
+            self.stopped = f"the notebook could not be run: {type(error).__name__}: {error}"[:300]
+        if not self.stopped and self.sandbox.elapsed() > self.job.limits.submission_seconds:
+            self.stopped = self._death_reason()
+        return not self.stopped
+
+    def _death_reason(self) -> str:
+        limits, cell = self.job.limits, self.position
+        if self.sandbox.out_of_memory():
+            return f"killed: exceeded {limits.memory_bytes / (1 << 30):g} GiB memory in cell {cell}"
+        if self.sandbox.hit_process_limit():
+            return f"killed: started more than {limits.max_processes} processes in cell {cell}"
+        if self.sandbox.elapsed() >= limits.submission_seconds:
+            return f"timed out: the whole notebook ran longer than {limits.submission_seconds} s"
+        return f"the kernel died in cell {cell} (os._exit, a crash, or a signal)"
+
+    def _kill(self) -> None:
+        """Kills the kernel's process group (and with it, its namespace)."""
+        try:
+            os.killpg(self.client.km.provisioner.pid, signal.SIGKILL)
+        except Exception:  # already gone, or never started
+            pass
+
+    def close(self) -> None:
+        self.watchdog.cancel()
+        if self._context is not None:
+            try:
+                self._context.__exit__(None, None, None)
+            except Exception:
+                pass
 
 
 def _run_job(job: Job) -> JobResult:
@@ -128,113 +234,145 @@ def _run_job(job: Job) -> JobResult:
     release = nbformat.reads(job.release, as_version=4)
     submitted = nbformat.reads(job.submitted, as_version=4)
     graded = rebuild(source, release, submitted)
-    instrumented = instrument(graded, reference=source)
-
+    programs = test_programs(source)
+    prelude = {
+        nbgrader_metadata(cell).get("grade_id"): code
+        for index, code in judge_prelude(source).items()
+        for cell in [source.cells[index]]
+    }
+    environment = {**kernel_environment(job.device), **_thread_environment(job.threads)}
     sandbox = Sandbox(
         limits=job.limits,
         hidden_paths=tuple(Path(p) for p in job.hidden_paths),
-        environment={**kernel_environment(job.device), **_thread_environment(job.threads)},
+        environment=environment,
         data_dir=Path(job.data_dir) if job.data_dir else None,
     )
     result.warnings = list(sandbox.warnings)
-    _give_key(sandbox, instrumented.key)
-    receipts_text = ""
-    client = CappedClient(
-        instrumented.notebook,
-        sandbox=sandbox,
-        timeout=job.limits.cell_seconds,
-        allow_errors=True,
-        extra_arguments=KERNEL_ARGUMENTS,
-        startup_timeout=KERNEL_STARTUP_TIMEOUT,
-        resources={"metadata": {"path": str(sandbox.work)}},
-        output_limit=job.limits.output_bytes,
-    )
-    watchdog = threading.Timer(job.limits.submission_seconds, _kill_kernel, args=(client,))
-    watchdog.daemon = True
+    judge = shared_judge({**environment, **_judge_data(sandbox)})
+    exchanges = sandbox.work / EXCHANGE_FOLDER
+    exchanges.mkdir()
+    _give_to_sandbox(sandbox, exchanges)
+    # nbclient puts every cell it runs into its notebook at the index given: blocks
+    # run at their test's index, so the client gets a copy to write into.
+    kernel = _Kernel(job, nbformat.from_dict(graded), sandbox)
+    outputs: dict[int, list] = {}
     try:
-        watchdog.start()
-        client.execute(
-            cwd=str(sandbox.work),
-            env=sandbox.kernel_environment(),
-            # What the kernel process itself writes (not cell output) is not ours to show.
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except CellTimeoutError:
-        result.reason = (
-            f"timed out: cell {_running_cell(client)} ran longer than the "
-            f"{job.limits.cell_seconds} s limit for a cell (an endless loop?)"
-        )
-    except DeadKernelError:
-        result.reason = _death_reason(sandbox, job.limits, _running_cell(client), watchdog)
-    except Exception as error:  # the kernel could not start, or nbclient broke
-        result.reason = f"the notebook could not be run: {type(error).__name__}: {error}"[:300]
+        judge.reset()
+        kernel.start()
+        for index, cell in enumerate(graded.cells):
+            if cell.cell_type != "code":
+                continue
+            if is_test_cell(cell):
+                grade_id = nbgrader_metadata(cell)["grade_id"]
+                verdict, outputs[index] = _judge_test(
+                    programs[grade_id], index, kernel, judge, job.limits
+                )
+                result.verdicts.append(verdict)
+                continue
+            kernel.run(cell, index)
+            # Rebuilt cells keep the instructor's grade_id only on the instructor's cells.
+            code = prelude.get(nbgrader_metadata(cell).get("grade_id"))
+            if code:
+                outcome = judge.run(code, f"<cell {index + 1}>", job.limits.cell_seconds)
+                if outcome.error:
+                    result.warnings.append(
+                        f"the judge's copy of cell {index + 1} raised {': '.join(outcome.error)}"
+                    )
+    except JudgeError as error:
+        discard_judge(judge)
+        result.reason = f"the grader's checks could not run: {error}"
     finally:
-        watchdog.cancel()
-        if not result.reason and sandbox.elapsed() > job.limits.submission_seconds:
-            result.reason = _death_reason(sandbox, job.limits, _running_cell(client), watchdog)
-        _shutdown(client)
-        receipts_text = _read_receipts(sandbox)
+        kernel.close()
         sandbox.kill_everything()
-
-    receipts = Receipts.parse(receipts_text, instrumented.key)
-    result.verdicts = judge(instrumented.notebook, instrumented.probes, receipts)
-    result.graded = nbformat.writes(restore(graded, instrumented.notebook, result.verdicts))
+    result.reason = result.reason or kernel.stopped
+    done = {v.grade_id for v in result.verdicts}
+    result.verdicts += [
+        TestVerdict(nbgrader_metadata(c)["grade_id"], False, result.reason or "the test did not run")
+        for c in graded.cells
+        if is_test_cell(c) and nbgrader_metadata(c)["grade_id"] not in done
+    ]
+    for index, cell in enumerate(graded.cells):
+        if index in outputs:
+            cell.outputs, cell.execution_count = outputs[index], index + 1
+    result.graded = nbformat.writes(_with_failures(graded, result.verdicts))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _give_key(sandbox: Sandbox, key: bytes) -> None:
-    """Leaves the signing key where the record cell reads (and deletes) it."""
-    path = sandbox.work / KEY_FILE
-    path.write_bytes(key)
-    os.chmod(path, 0o600)
-    if sandbox.caps.sandbox_uid is not None:
-        os.chown(path, sandbox.caps.sandbox_uid, sandbox.caps.sandbox_uid)
+def _judge_data(sandbox: Sandbox) -> dict[str, str]:
+    """The judge reads the same prepared datasets as the kernel (outside the sandbox)."""
+    from course.data import data_dir
+
+    return {"DLCOURSE_DATA_DIR": str(data_dir())}
 
 
-def _read_receipts(sandbox: Sandbox, limit: int = 1 << 20) -> str:
-    """The receipts the hook wrote (at most `limit` bytes; a student may append junk)."""
-    try:
-        with (sandbox.work / RECEIPTS_FILE).open("rb") as handle:
-            return handle.read(limit).decode("utf-8", "replace")
-    except OSError:
-        return ""
+def _give_to_sandbox(sandbox: Sandbox, path: Path) -> None:
+    uid = sandbox.caps.sandbox_uid
+    if uid is not None:
+        os.chown(path, uid, uid)
 
 
-def _running_cell(client: NotebookClient) -> int:
-    """1-based position, in the graded notebook, of the last cell that started."""
-    started = [
-        cell.metadata.get("dlcourse_index")
-        for cell in client.nb.cells
-        if cell.get("execution_count") or cell.get("outputs")
-    ]
-    started = [i for i in started if i is not None]
-    return (max(started) + 1) if started else 1
+def _judge_test(
+    program: TestProgram, index: int, kernel: _Kernel, judge: Judge, limits: Limits
+) -> tuple[TestVerdict, list]:
+    """Runs one test: its judge program, and each of its blocks in the kernel."""
+    outputs: list = []
+    folder = kernel.sandbox.work / EXCHANGE_FOLDER
+
+    def exchange(number: int, inputs: Path, returns: list[str]) -> Path:
+        if kernel.stopped:
+            raise ExchangeFailed("NotGraded", f"your code did not run: {kernel.stopped}")
+        block = program.blocks[number]
+        sent, answered = folder / f"in-{number}.npz", folder / f"out-{number}.npz"
+        answered.unlink(missing_ok=True)
+        shutil.copyfile(inputs, sent)
+        _give_to_sandbox(kernel.sandbox, sent)
+        cell = nbformat.v4.new_code_cell(
+            f"import course.answers as {RUNTIME}\n"
+            f"{RUNTIME}.serve_block({block.source!r}, {str(sent)!r}, {str(answered)!r}, "
+            f"{block.returns!r}, '<test {program.grade_id}>')"
+        )
+        kernel.run(cell, index)
+        outputs.extend(o for o in cell.outputs if o.get("output_type") != "error")
+        if kernel.stopped:
+            raise ExchangeFailed("NotGraded", f"your code did not finish: {kernel.stopped}")
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        if errors:  # the grader's own call failed in the kernel (a shadowed module...)
+            raise ExchangeFailed(errors[0].get("ename", "Error"), errors[0].get("evalue", ""))
+        try:
+            size = answered.stat().st_size
+        except OSError:
+            raise ExchangeFailed("NotGraded", "your kernel sent back no answers") from None
+        if size > MAX_ANSWER_BYTES:
+            raise ExchangeFailed("NotGraded", f"the answers are larger than {MAX_ANSWER_BYTES} bytes")
+        target = judge.answers_path(number)
+        shutil.copyfile(answered, target)
+        answered.unlink(missing_ok=True)
+        return target
+
+    outcome = judge.run(program.judge_source, f"<test {program.grade_id}>", limits.cell_seconds, exchange)
+    if outcome.stdout:
+        outputs.append(nbformat.v4.new_output("stream", name="stdout", text=outcome.stdout))
+    if outcome.error:
+        name, message = outcome.error
+        outputs.append(
+            nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
+        )
+        return TestVerdict(program.grade_id, False, f"{name}: {message}"[:300]), outputs
+    return TestVerdict(program.grade_id, True), outputs
 
 
-def _death_reason(sandbox: Sandbox, limits: Limits, cell: int, watchdog) -> str:
-    if sandbox.out_of_memory():
-        return f"killed: exceeded {limits.memory_bytes / (1 << 30):g} GiB memory in cell {cell}"
-    if sandbox.hit_process_limit():
-        return f"killed: started more than {limits.max_processes} processes in cell {cell}"
-    if sandbox.elapsed() >= limits.submission_seconds:
-        return f"timed out: the whole notebook ran longer than {limits.submission_seconds} s"
-    return f"the kernel died in cell {cell} (os._exit, a crash, or a signal)"
-
-
-def _kill_kernel(client: NotebookClient) -> None:
-    """The watchdog: kills the kernel's process group (and with it, its namespace)."""
-    try:
-        pid = client.km.provisioner.pid
-        os.killpg(pid, signal.SIGKILL)
-    except Exception:  # already gone, or never started
-        pass
-
-
-def _shutdown(client: NotebookClient) -> None:
-    try:
-        if client.km is not None and client.km.has_kernel:
-            client.km.shutdown_kernel(now=True)
-    except Exception:
-        pass
+def _with_failures(notebook, verdicts: list[TestVerdict]):
+    """The notebook with an error output on every failed test that shows none (so
+    nbgrader scores it zero)."""
+    failed = {v.grade_id: v for v in verdicts if not v.passed}
+    for cell in notebook.cells:
+        verdict = failed.get(nbgrader_metadata(cell).get("grade_id")) if is_test_cell(cell) else None
+        if verdict and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            reason = verdict.reason or "the test did not complete"
+            cell.setdefault("outputs", []).append(
+                nbformat.v4.new_output(
+                    "error", ename="NotGraded", evalue=reason, traceback=[f"NotGraded: {reason}"]
+                )
+            )
+    return notebook

@@ -162,3 +162,7 @@ def assert_gradient_close(
             f"{name} fails the gradient check: relative error {error:.2e} > {threshold:.0e}. "
             "Check the local derivative and that the upstream gradient is multiplied in."
         )
+
+
+# `with answers:` in test cells (see `course.answers`).
+from course.answers import answers  # noqa: E402, F401

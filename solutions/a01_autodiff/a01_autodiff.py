@@ -29,17 +29,23 @@
 # cases (other shapes, other expressions) when your notebook is graded. Before you
 # submit, run `dlcourse check a01_autodiff.ipynb`, which restarts the kernel and runs
 # everything top to bottom, as the grader will.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import numpy as np
 import tensorflow as tf
 
 import course
-from course.checks import assert_close, assert_shape
+from course.checks import answers, assert_close, assert_shape, to_numpy
 from course.data import two_moons
-from course.reference import METHOD_OPS, check_engine_against_tape
+from course.reference import check_against_tape, engine_results
 
 course.setup(seed=0)
+
 
 # %% [markdown]
 # ## Part 1: gradients of broadcast operations
@@ -70,8 +76,11 @@ def unbroadcast(gradient, shape):
 
 # %% nbgrader={"grade": true, "grade_id": "test_unbroadcast", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 upstream = np.arange(12.0).reshape(3, 4)
-assert_close(unbroadcast(upstream, (3, 4)), upstream, "unbroadcast to the same shape")
-assert_close(unbroadcast(upstream, (4,)), upstream.sum(axis=0), "unbroadcast (3, 4) -> (4,)")
+with answers:
+    same_shape = unbroadcast(upstream, (3, 4))
+    to_row = unbroadcast(upstream, (4,))
+assert_close(same_shape, upstream, "unbroadcast to the same shape")
+assert_close(to_row, upstream.sum(axis=0), "unbroadcast (3, 4) -> (4,)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(11)
 for full_shape, shape in [
@@ -83,13 +92,16 @@ for full_shape, shape in [
     ((5,), (1,)),
 ]:
     upstream = rng.normal(size=full_shape)
+    with answers:
+        reduced = unbroadcast(upstream, shape)
     # the reference: the gradient of sum(upstream * broadcast(x)) with respect to x
     x = tf.Variable(np.zeros(shape))
     with tf.GradientTape() as tape:
         total = tf.reduce_sum(upstream * tf.broadcast_to(x, full_shape))
     reference = tape.gradient(total, x).numpy()
-    assert_close(unbroadcast(upstream, shape), reference, f"unbroadcast {full_shape} -> {shape}")
+    assert_close(reduced, reference, f"unbroadcast {full_shape} -> {shape}")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 2: the `Tensor` node
@@ -297,83 +309,112 @@ class Tensor:
 # %% [markdown]
 # ## Part 3: checking the engine against TensorFlow
 #
-# Each test below writes an expression once, runs it on your `Tensor` and on
-# `tf.Variable`s under `tf.GradientTape`, and compares the values and every gradient.
-# `ops.exp(t)` calls `t.exp()` on your nodes and `tf.exp(t)` on TensorFlow's. If a
-# test fails, the message names the gradient that differs.
+# Each test below writes expressions once, such as `"ops.exp(a) * b"`. Under
+# `with answers:`, `engine_results` runs them on your `Tensor` nodes and calls
+# `backward()`; `check_against_tape` then runs them on `tf.Variable`s under
+# `tf.GradientTape` and compares the values and every gradient. `ops.exp(t)` calls
+# `t.exp()` on your nodes and `tf.exp(t)` on TensorFlow's. If a test fails, the message
+# names the expression and the gradient that differs.
 
 # %% nbgrader={"grade": true, "grade_id": "test_add_mul", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(1)
-a, b = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
-check_engine_against_tape(Tensor, lambda a, b, ops: a * b, [a, b], ["a", "b"])
-check_engine_against_tape(Tensor, lambda a, b, ops: a + b, [a, b], ["a", "b"])
+inputs = {"a": rng.normal(size=(3, 4)), "b": rng.normal(size=(3, 4))}
+expressions = ["a * b", "a + b"]
+with answers:
+    results = engine_results(Tensor, expressions, inputs)
+check_against_tape(results, expressions, inputs)
 ### BEGIN HIDDEN TESTS
-a, b, c = rng.normal(size=(2, 5)), rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
-check_engine_against_tape(Tensor, lambda a, b, c, ops: (a + b) * c, [a, b, c], ["a", "b", "c"])
-check_engine_against_tape(Tensor, lambda a, b, c, ops: a * b - c, [a, b, c], ["a", "b", "c"])
-check_engine_against_tape(Tensor, lambda a, b, ops: -(a * b), [a, b], ["a", "b"])
+inputs = {name: rng.normal(size=(2, 5)) for name in "abc"}
+expressions = ["(a + b) * c", "a * b - c", "-(a * b)"]
+with answers:
+    results = engine_results(Tensor, expressions, inputs)
+check_against_tape(results, expressions, inputs)
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_pow_div", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(2)
-a = rng.normal(size=(4,))
-check_engine_against_tape(Tensor, lambda a, ops: a**3, [a], ["a"])
+inputs = {"a": rng.normal(size=(4,))}
+with answers:
+    results = engine_results(Tensor, ["a**3"], inputs)
+check_against_tape(results, ["a**3"], inputs)
 ### BEGIN HIDDEN TESTS
-a, b = rng.normal(size=(3, 2)), rng.uniform(0.5, 2.0, size=(3, 2))
-check_engine_against_tape(Tensor, lambda a, b, ops: a / b, [a, b], ["a", "b"])
-check_engine_against_tape(Tensor, lambda b, ops: b**-0.5, [b], ["b"])
-check_engine_against_tape(Tensor, lambda b, ops: 1.0 / b, [b], ["b"])
-check_engine_against_tape(Tensor, lambda a, ops: a**2.0, [a], ["a"])
+inputs = {"a": rng.normal(size=(3, 2)), "b": rng.uniform(0.5, 2.0, size=(3, 2))}
+expressions = ["a / b", "b**-0.5", "1.0 / b", "a**2.0"]
+with answers:
+    results = engine_results(Tensor, expressions, inputs)
+check_against_tape(results, expressions, inputs)
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_exp_log", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(3)
-a = rng.normal(size=(2, 3))
-check_engine_against_tape(Tensor, lambda a, ops: ops.exp(a), [a], ["a"])
+inputs = {"a": rng.normal(size=(2, 3))}
+with answers:
+    results = engine_results(Tensor, ["ops.exp(a)"], inputs)
+check_against_tape(results, ["ops.exp(a)"], inputs)
 ### BEGIN HIDDEN TESTS
-a, b = rng.normal(size=(2, 3)), rng.uniform(0.1, 3.0, size=(2, 3))
-check_engine_against_tape(Tensor, lambda b, ops: ops.log(b), [b], ["b"])
-check_engine_against_tape(Tensor, lambda a, ops: ops.log(ops.exp(a) + 1.0), [a], ["a"])
-check_engine_against_tape(Tensor, lambda a, b, ops: ops.exp(a * 0.5) * ops.log(b), [a, b], ["a", "b"])
+inputs = {"a": rng.normal(size=(2, 3)), "b": rng.uniform(0.1, 3.0, size=(2, 3))}
+expressions = ["ops.log(b)", "ops.log(ops.exp(a) + 1.0)", "ops.exp(a * 0.5) * ops.log(b)"]
+with answers:
+    results = engine_results(Tensor, expressions, inputs)
+check_against_tape(results, expressions, inputs)
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_tanh_relu", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(4)
-a = rng.normal(size=(5,))
-check_engine_against_tape(Tensor, lambda a, ops: ops.relu(a), [a], ["a"])
+inputs = {"a": rng.normal(size=(5,))}
+with answers:
+    results = engine_results(Tensor, ["ops.relu(a)"], inputs)
+check_against_tape(results, ["ops.relu(a)"], inputs)
 ### BEGIN HIDDEN TESTS
-a, b = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
-check_engine_against_tape(Tensor, lambda a, ops: ops.tanh(a), [a], ["a"])
-check_engine_against_tape(Tensor, lambda a, ops: ops.tanh(a * 3.0), [a], ["a"])
-check_engine_against_tape(Tensor, lambda a, b, ops: ops.relu(a) * ops.tanh(b), [a, b], ["a", "b"])
+inputs = {"a": rng.normal(size=(3, 4)), "b": rng.normal(size=(3, 4))}
+expressions = ["ops.tanh(a)", "ops.tanh(a * 3.0)", "ops.relu(a) * ops.tanh(b)"]
+with answers:
+    results = engine_results(Tensor, expressions, inputs)
+check_against_tape(results, expressions, inputs)
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_matmul_sum", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(5)
-x, w = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
-check_engine_against_tape(Tensor, lambda x, w, ops: x @ w, [x, w], ["x", "w"])
+inputs = {"x": rng.normal(size=(3, 4)), "w": rng.normal(size=(4, 2))}
+with answers:
+    results = engine_results(Tensor, ["x @ w"], inputs)
+check_against_tape(results, ["x @ w"], inputs)
 ### BEGIN HIDDEN TESTS
-x, w = rng.normal(size=(6, 3)), rng.normal(size=(3, 5))
-check_engine_against_tape(Tensor, lambda x, ops: ops.sum(x), [x], ["x"])
-check_engine_against_tape(Tensor, lambda x, ops: ops.sum(x, axis=0), [x], ["x"])
-check_engine_against_tape(Tensor, lambda x, ops: ops.sum(x, axis=1, keepdims=True), [x], ["x"])
-check_engine_against_tape(Tensor, lambda x, w, ops: ops.sum(x @ w, axis=1), [x, w], ["x", "w"])
+inputs = {"x": rng.normal(size=(6, 3)), "w": rng.normal(size=(3, 5))}
+expressions = [
+    "ops.sum(x)",
+    "ops.sum(x, axis=0)",
+    "ops.sum(x, axis=1, keepdims=True)",
+    "ops.sum(x @ w, axis=1)",
+]
+with answers:
+    results = engine_results(Tensor, expressions, inputs)
+check_against_tape(results, expressions, inputs)
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_broadcasting", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(6)
-x, bias = rng.normal(size=(3, 4)), rng.normal(size=(4,))
-check_engine_against_tape(Tensor, lambda x, bias, ops: x + bias, [x, bias], ["x", "bias"])
+inputs = {"x": rng.normal(size=(3, 4)), "bias": rng.normal(size=(4,))}
+with answers:
+    results = engine_results(Tensor, ["x + bias"], inputs)
+check_against_tape(results, ["x + bias"], inputs)
 ### BEGIN HIDDEN TESTS
-x, column, row = rng.normal(size=(3, 4)), rng.normal(size=(3, 1)), rng.normal(size=(1, 4))
-check_engine_against_tape(Tensor, lambda x, c, ops: x * c, [x, column], ["x", "column"])
-check_engine_against_tape(Tensor, lambda c, r, ops: c - r, [column, row], ["column", "row"])
-check_engine_against_tape(Tensor, lambda x, ops: x * 2.0 + 1.0, [x], ["x"])
-x, w, bias = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=(2,))
-check_engine_against_tape(
-    Tensor, lambda x, w, b, ops: ops.relu(x @ w + b), [x, w, bias], ["x", "w", "bias"]
-)
+inputs = {"x": rng.normal(size=(3, 4)), "c": rng.normal(size=(3, 1)), "r": rng.normal(size=(1, 4))}
+expressions = ["x * c", "c - r", "x * 2.0 + 1.0"]
+with answers:
+    results = engine_results(Tensor, expressions, inputs)
+check_against_tape(results, expressions, inputs)
+inputs = {"x": rng.normal(size=(5, 3)), "w": rng.normal(size=(3, 2)), "b": rng.normal(size=(2,))}
+with answers:
+    results = engine_results(Tensor, ["ops.relu(x @ w + b)"], inputs)
+check_against_tape(results, ["ops.relu(x @ w + b)"], inputs)
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # A node used more than once (`a * a`, or a hidden layer read by two branches) must
@@ -382,11 +423,12 @@ check_engine_against_tape(
 
 # %% nbgrader={"grade": true, "grade_id": "test_shared_node", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(7)
-a = rng.normal(size=(3,))
-check_engine_against_tape(Tensor, lambda a, ops: a * a, [a], ["a"])
+inputs = {"a": rng.normal(size=(3,))}
+with answers:
+    results = engine_results(Tensor, ["a * a"], inputs)
+check_against_tape(results, ["a * a"], inputs)
 ### BEGIN HIDDEN TESTS
-a, b = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
-check_engine_against_tape(Tensor, lambda a, ops: a * a + a, [a], ["a"])
+inputs = {"a": rng.normal(size=(2, 3)), "b": rng.normal(size=(2, 3))}
 
 
 def diamond(a, b, ops):
@@ -394,18 +436,18 @@ def diamond(a, b, ops):
     return h * h + ops.exp(h)
 
 
-check_engine_against_tape(Tensor, diamond, [a, b], ["a", "b"])
-
-
-def deep_reuse(a, ops):
+def deep_reuse(a, b, ops):
     h = a
     for _ in range(4):
         h = h * 0.5 + ops.relu(h)
     return ops.sum(h * a)
 
 
-check_engine_against_tape(Tensor, deep_reuse, [a], ["a"])
+with answers:
+    results = engine_results(Tensor, ["a * a + a", diamond, deep_reuse], inputs)
+check_against_tape(results, ["a * a + a", diamond, deep_reuse], inputs)
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 4: a tiny neural network trained with your engine
@@ -479,34 +521,43 @@ def train(params, x, y, steps=300, learning_rate=0.5):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_logistic_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-loss = logistic_loss(Tensor(np.zeros((4, 1))), np.array([0, 1, 1, 0]))
-assert_close(loss.data, np.log(2.0), "logistic loss of zero logits", hint="It should be ln 2.")
+with answers:
+    loss_of_zeros = to_numpy(logistic_loss(Tensor(np.zeros((4, 1))), np.array([0, 1, 1, 0])))
+assert_close(loss_of_zeros, np.log(2.0), "logistic loss of zero logits", hint="It should be ln 2.")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(8)
 logits, labels = rng.normal(size=(6, 1)) * 3, rng.integers(0, 2, size=6)
+with answers:
+    node = Tensor(logits)
+    loss = logistic_loss(node, labels)
+    loss_value = to_numpy(loss)
+    loss.backward()
+    logits_gradient = np.asarray(node.grad)
 reference = tf.reduce_mean(
     tf.nn.sigmoid_cross_entropy_with_logits(labels=labels.reshape(-1, 1).astype(float), logits=logits)
 )
-node = Tensor(logits)
-loss = logistic_loss(node, labels)
-assert_close(loss.data, reference.numpy(), "logistic loss", hint="Check the sign s = 2y - 1.")
-loss.backward()
+assert_close(loss_value, reference.numpy(), "logistic loss", hint="Check the sign s = 2y - 1.")
 expected_gradient = (tf.sigmoid(logits).numpy() - labels.reshape(-1, 1)) / len(labels)
-assert_close(node.grad, expected_gradient, "gradient of the loss with respect to the logits")
+assert_close(logits_gradient, expected_gradient, "gradient of the loss with respect to the logits")
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_mlp_forward", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-params = init_mlp([2, 5, 3, 1], seed=3)
-logits = mlp_forward(params, x_train[:7])
+rng = np.random.default_rng(3)
+sizes = [2, 5, 3, 1]
+weights = [(rng.normal(size=(m, n)), rng.normal(size=n)) for m, n in zip(sizes[:-1], sizes[1:])]
+with answers:
+    logits = to_numpy(mlp_forward([(Tensor(w), Tensor(b)) for w, b in weights], x_train[:7]))
 assert_shape(logits, (7, 1), "mlp_forward(params, x)")
 ### BEGIN HIDDEN TESTS
 reference = x_train[:7]
-for index, (w, b) in enumerate(params):
-    reference = reference @ w.data + b.data
-    if index < len(params) - 1:
+for index, (w, b) in enumerate(weights):
+    reference = reference @ w + b
+    if index < len(weights) - 1:
         reference = np.maximum(reference, 0.0)
-assert_close(logits.data, reference, "mlp_forward(params, x)", hint="ReLU after every layer but the last.")
+assert_close(logits, reference, "mlp_forward(params, x)", hint="ReLU after every layer but the last.")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # Train a network with two hidden layers of 16 units. It should take a few seconds. The
@@ -518,16 +569,21 @@ training_losses = train(trained_params, x_train, y_train, steps=300, learning_ra
 print(f"loss: first step {training_losses[0]:.3f}, last step {training_losses[-1]:.3f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_mlp_training", "locked": true, "points": 3, "schema_version": 3, "solution": false} tags=["training"]
-assert len(training_losses) == 300, "train() should return one loss value per step"
-assert training_losses[-1] < training_losses[0], "the loss did not decrease during training"
+with answers:
+    losses = [float(to_numpy(value)) for value in training_losses]
+assert len(losses) == 300, "train() should return one loss value per step"
+assert losses[-1] < losses[0], "the loss did not decrease during training"
 ### BEGIN HIDDEN TESTS
-test_logits = mlp_forward(trained_params, x_test).data.reshape(-1)
+with answers:
+    test_logits = to_numpy(mlp_forward(trained_params, x_test)).reshape(-1)
+assert_shape(test_logits, y_test.shape, "the trained network's logits on the test points")
 test_accuracy = float(np.mean((test_logits > 0) == (y_test == 1)))
 assert test_accuracy >= 0.95, (
     f"test accuracy is {test_accuracy:.1%}, at least 95% is required: check that gradients "
     "are reset at every step and that the update subtracts the gradient"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # The decision boundary your network learned:
@@ -604,18 +660,14 @@ def dense_relu(x, w, b):
     return tf.nn.relu(x @ w + b)
 
 
-op_types = traced_op_types(dense_relu, tf.ones((2, 3)), tf.ones((3, 4)), tf.ones((4,)))
+with answers:
+    op_types = list(traced_op_types(dense_relu, tf.ones((2, 3)), tf.ones((3, 4)), tf.ones((4,))))
 print(op_types)
 assert "MatMul" in op_types and "Relu" in op_types, (
     f"expected operation types such as 'MatMul' and 'Relu', got {op_types}: "
     "use each operation's .type, not its .name"
 )
 ### BEGIN HIDDEN TESTS
-def reference_types(function, *args):
-    graph = tf.function(function).get_concrete_function(*args).graph
-    return [operation.type for operation in graph.get_operations()]
-
-
 def squared_error(prediction, target):
     return tf.reduce_mean(tf.square(prediction - target))
 
@@ -624,58 +676,77 @@ def gated(x):
     return tf.sigmoid(x) * tf.tanh(x) + tf.exp(-x)
 
 
-for function, args in [
-    (dense_relu, (tf.ones((2, 3)), tf.ones((3, 4)), tf.ones((4,)))),
-    (squared_error, (tf.ones((5,)), tf.zeros((5,)))),
-    (gated, (tf.ones((2, 2)),)),
-]:
-    expected = reference_types(function, *args)
-    got = list(traced_op_types(function, *args))
+cases = [
+    ("dense_relu", [(2, 3), (3, 4), (4,)]),
+    ("squared_error", [(5,), (5,)]),
+    ("gated", [(2, 2)]),
+]
+with answers:
+    by_name = {"dense_relu": dense_relu, "squared_error": squared_error, "gated": gated}
+    traced = [
+        list(traced_op_types(by_name[name], *(tf.ones(shape) for shape in shapes)))
+        for name, shapes in cases
+    ]
+references = {"dense_relu": dense_relu, "squared_error": squared_error, "gated": gated}
+for (name, shapes), got in zip(cases, traced, strict=True):
+    graph = tf.function(references[name]).get_concrete_function(*(tf.ones(s) for s in shapes)).graph
+    expected = [operation.type for operation in graph.get_operations()]
     assert got == expected, (
-        f"traced_op_types({function.__name__}) returned {got}; it should list the .type "
+        f"traced_op_types({name}) returned {got}; it should list the .type "
         "of every operation of the traced graph, in graph order"
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_count_traces", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-same_shape_calls = [(tf.constant([1.0, 2.0]),), (tf.constant([3.0, 4.0]),)]
-traces = count_traces(lambda x: x * 2.0, same_shape_calls)
+with answers:
+    traces = count_traces(lambda x: x * 2.0, [(tf.constant([1.0, 2.0]),), (tf.constant([3.0, 4.0]),)])
 assert traces == 1, f"two float32 vectors of the same shape need one trace, got {traces}"
 ### BEGIN HIDDEN TESTS
 def double(x):
     return x * 2
 
 
-for calls in [
-    [(1,), (2,), (2,), (3,)],
-    [(tf.constant([1.0]),), (tf.constant([1.0, 2.0]),), (tf.constant([5.0]),)],
-    [(tf.constant([1, 2]),), (tf.constant([1.0, 2.0]),), (tf.constant(3.0),)],
-]:
+def call_sequences():
+    return [
+        [(1,), (2,), (2,), (3,)],
+        [(tf.constant([1.0]),), (tf.constant([1.0, 2.0]),), (tf.constant([5.0]),)],
+        [(tf.constant([1, 2]),), (tf.constant([1.0, 2.0]),), (tf.constant(3.0),)],
+    ]
+
+
+with answers:
+    counted = [count_traces(double, calls) for calls in call_sequences()]
+assert isinstance(counted, list) and len(counted) == 3, "count_traces should return a number"
+for calls, got in zip(call_sequences(), counted, strict=True):
     reference_function = tf.function(double)
     for args in calls:
         reference_function(*args)
     expected = reference_function.experimental_get_tracing_count()
-    got = count_traces(double, calls)
     assert got == expected, (
         f"count_traces gave {got} for a sequence that traces {expected} times: count "
         "inside the traced function, not around the calls"
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_shape_polymorphic", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-polymorphic_square = shape_polymorphic(lambda v: v * v)
-assert_close(polymorphic_square(tf.constant([1.0, 2.0, 3.0])), [1.0, 4.0, 9.0], "polymorphic square")
+with answers:
+    squares = to_numpy(shape_polymorphic(lambda v: v * v)(tf.constant([1.0, 2.0, 3.0])))
+assert_close(squares, [1.0, 4.0, 9.0], "polymorphic square")
 ### BEGIN HIDDEN TESTS
-polymorphic_sum = shape_polymorphic(lambda v: tf.reduce_sum(v) + 1.0)
-for length in [1, 4, 9, 16]:
-    vector = tf.range(length, dtype=tf.float32)
-    assert_close(polymorphic_sum(vector), float(sum(range(length))) + 1.0, "polymorphic sum")
-assert isinstance(polymorphic_sum, tf.types.experimental.PolymorphicFunction), (
-    "shape_polymorphic should return a tf.function"
-)
-count = polymorphic_sum.experimental_get_tracing_count()
-assert count == 1, f"vectors of 4 lengths caused {count} traces, expected 1: use input_signature"
+lengths = [1, 4, 9, 16]
+with answers:
+    polymorphic_sum = shape_polymorphic(lambda v: tf.reduce_sum(v) + 1.0)
+    sums = [to_numpy(polymorphic_sum(tf.range(n, dtype=tf.float32))) for n in lengths]
+    is_tf_function = isinstance(polymorphic_sum, tf.types.experimental.PolymorphicFunction)
+    traces = polymorphic_sum.experimental_get_tracing_count() if is_tf_function else None
+for length, total in zip(lengths, sums, strict=True):
+    assert_close(total, float(sum(range(length))) + 1.0, f"polymorphic sum of {length} values")
+assert is_tf_function, "shape_polymorphic should return a tf.function"
+assert traces == 1, f"vectors of 4 lengths caused {traces} traces, expected 1: use input_signature"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 6: concept checks
@@ -720,7 +791,9 @@ predicted_traces = 4  # new shape, new Python value, new dtype
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_chain_rule", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-assert isinstance(df_dx, (int, float)) and isinstance(df_dy, (int, float)), (
+with answers:
+    chain_rule = (df_dx, df_dy)
+assert all(isinstance(value, (int, float)) for value in chain_rule), (
     "store plain numbers in df_dx and df_dy"
 )
 ### BEGIN HIDDEN TESTS
@@ -728,18 +801,24 @@ x_variable, y_variable = tf.Variable(2.0, dtype=tf.float64), tf.Variable(3.0, dt
 with tf.GradientTape() as tape:
     f_value = (x_variable * y_variable + x_variable) ** 2
 expected_dx, expected_dy = (g.numpy() for g in tape.gradient(f_value, [x_variable, y_variable]))
-assert_close(df_dx, expected_dx, "df_dx", hint="Start from df/du = 2u.")
-assert_close(df_dy, expected_dy, "df_dy", hint="Start from df/du = 2u.")
+assert_close(chain_rule[0], expected_dx, "df_dx", hint="Start from df/du = 2u.")
+assert_close(chain_rule[1], expected_dy, "df_dy", hint="Start from df/du = 2u.")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_nodes_and_edges", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert nodes_and_edges in {"a", "b", "c", "d"}, "set nodes_and_edges to one of 'a', 'b', 'c', 'd'"
+with answers:
+    choice = nodes_and_edges
+assert choice in {"a", "b", "c", "d"}, "set nodes_and_edges to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert nodes_and_edges == "b", "look at traced_op_types: what does the graph list?"
+assert choice == "b", "look at traced_op_types: what does the graph list?"
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_predicted_traces", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(predicted_traces, int), "store a whole number in predicted_traces"
+with answers:
+    prediction = predicted_traces
+assert isinstance(prediction, int), "store a whole number in predicted_traces"
 ### BEGIN HIDDEN TESTS
 @tf.function
 def scale(x, factor):
@@ -751,11 +830,12 @@ scale(tf.constant([3.0, 4.0]), 2)
 scale(tf.constant([1.0, 2.0, 3.0]), 2)
 scale(tf.constant([1.0, 2.0]), 3)
 scale(tf.constant([1, 2]), 2)
-assert predicted_traces == scale.experimental_get_tracing_count(), (
+assert prediction == scale.experimental_get_tracing_count(), (
     "not the number of traces: a trace happens for each new tensor shape or dtype and each new "
     "Python value"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # **6.4 Written answer (graded by hand, 2 points).** In three to five sentences: what

@@ -1,0 +1,373 @@
+"""Splitting a notebook between the student's kernel and the judge.
+
+A graded notebook runs in two processes. The student's kernel runs the set-up, the
+student's cells and, of every test, only the lines under `with answers:` (blocks).
+The judge, a process that never runs student code, runs the rest of every test and
+the instructor's cells that those tests need; it alone decides whether a test
+passed. The two exchange only data (`course.wire`).
+
+Everything here is static analysis of the instructor's source, never of a
+submission:
+
+- `split_test` turns a test cell into the judge's program, in which each block is
+  replaced by an exchange, and the blocks the kernel runs. A block receives the
+  test's names it reads (and the source of the test's functions it calls) and
+  sends back the names it binds that the rest of the test reads.
+- `judge_prelude` picks, from the instructor's non-test cells, the statements the
+  judge runs: those that do not depend on a student's name, that the judge needs.
+- `local_test_source` is the single-kernel version of a test (`dlcourse check`, the
+  test suite): the same exchange, through the same data round trip.
+"""
+
+import ast
+import builtins
+import textwrap
+from dataclasses import dataclass, field
+
+from nbformat import NotebookNode
+
+from autograder.notebooks import is_test_cell, nbgrader_metadata
+
+MARKER = "answers"
+RUNTIME = "__dlcourse__"  # the name of `course.answers` in the judge and the kernel
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# Statements whose purpose is the name they bind: kept in the judge only if needed.
+_DEFINITIONS = (
+    ast.Assign, ast.AnnAssign, ast.AugAssign, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+)  # fmt: skip
+
+
+class SplitError(ValueError):
+    """A test cell that cannot be split (an instructor's mistake)."""
+
+
+@dataclass(frozen=True)
+class Block:
+    number: int  # unique in the notebook
+    params: tuple[str, ...]  # the test's names the block reads
+    returns: tuple[str, ...]  # the names it binds that the rest of the test reads
+    source: str  # the block's own lines, dedented
+    functions: dict[str, str] = field(default_factory=dict)  # name -> source, test's defs
+
+
+@dataclass(frozen=True)
+class TestProgram:
+    grade_id: str
+    judge_source: str  # the test with every block replaced by an exchange
+    blocks: dict[int, Block]
+    bound: frozenset[str]  # names the judge's part of the test binds
+
+
+# -- names -----------------------------------------------------------------------------
+
+
+def _stored(node) -> set[str]:
+    """Names a node binds in its own scope (not inside nested functions or classes)."""
+    names = set()
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        names.add(node.id)
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        names.add(node.name)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        names.add(node.name)
+    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        names.add(node.name)
+    return names
+
+
+def scope_bindings(nodes) -> set[str]:
+    """Names bound by `nodes` in the scope they run in: nested functions, classes,
+    lambdas and comprehensions bind their own names elsewhere."""
+    names: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        names |= _stored(node)
+        if isinstance(node, _SCOPES):
+            stack.extend(d for d in getattr(node, "decorator_list", []))
+            continue
+        if isinstance(node, _COMPREHENSIONS):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def all_bindings(nodes) -> set[str]:
+    """Every name bound anywhere in `nodes`, nested scopes and parameters included."""
+    names: set[str] = set()
+    for root in nodes:
+        for node in ast.walk(root):
+            names |= _stored(node)
+            if isinstance(node, ast.arg):
+                names.add(node.arg)
+    return names
+
+
+def reads(nodes) -> set[str]:
+    """Every name read anywhere in `nodes`, nested scopes included."""
+    return {
+        node.id
+        for root in nodes
+        for node in ast.walk(root)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+
+
+# -- blocks ------------------------------------------------------------------------------
+
+
+def _is_block(node) -> bool:
+    if not isinstance(node, (ast.With, ast.AsyncWith)):
+        return False
+    return any(isinstance(i.context_expr, ast.Name) and i.context_expr.id == MARKER for i in node.items)
+
+
+def _check_block(node, grade_id: str) -> None:
+    item = node.items[0] if len(node.items) == 1 else None
+    if isinstance(node, ast.AsyncWith) or item is None or item.optional_vars is not None:
+        raise SplitError(f"{grade_id}: write a block as a plain `with {MARKER}:`, line {node.lineno}")
+    if any(_is_block(inner) for child in node.body for inner in ast.walk(child)):
+        raise SplitError(f"{grade_id}: `with {MARKER}:` inside another one, line {node.lineno}")
+
+
+def _blocks_and_rest(tree: ast.Module) -> tuple[list[ast.With], list[ast.AST]]:
+    """The blocks of a cell, and the nodes outside them (block bodies cut out)."""
+    blocks, outside = [], []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if _is_block(node):
+            blocks.append(node)
+            continue
+        outside.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    blocks.sort(key=lambda b: (b.lineno, b.col_offset))
+    return blocks, outside
+
+
+def _names_outside(outside: list[ast.AST]) -> tuple[set[str], set[str]]:
+    bound, read = set(), set()
+    for node in outside:
+        bound |= _stored(node)
+        if isinstance(node, ast.arg):
+            bound.add(node.arg)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            read.add(node.id)
+    return bound, read
+
+
+def _segment(lines: list[str], node) -> str:
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return textwrap.dedent("\n".join(lines[start - 1 : node.end_lineno])) + "\n"
+
+
+def _test_functions(outside: list[ast.AST], lines: list[str]) -> dict[str, tuple[str, set]]:
+    """The test's own functions and classes (and `name = lambda ...`): name -> (source,
+    names the definition reads)."""
+    found = {}
+    for node in outside:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found[node.name] = (_segment(lines, node), _free_reads(node))
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Lambda)
+        ):
+            found[node.targets[0].id] = (_segment(lines, node), _free_reads(node.value))
+    return found
+
+
+def _free_reads(definition) -> set[str]:
+    """Names a function, class or lambda reads from outside itself (approximately: its
+    parameters and every name bound inside it are left out)."""
+    inner = {a.arg for a in ast.walk(definition) if isinstance(a, ast.arg)}
+    if not isinstance(definition, ast.Lambda):
+        inner |= all_bindings(definition.body)
+    return reads([definition]) - inner
+
+
+def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram:
+    """The judge's program and the kernel's blocks of one test cell.
+
+    Raises:
+        SplitError: the cell does not parse, or a block is not a plain `with answers:`.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise SplitError(f"{grade_id}: {error}") from None
+    lines = source.splitlines()
+    blocks, outside = _blocks_and_rest(tree)
+    for block in blocks:
+        _check_block(block, grade_id)
+    bound_outside, read_outside = _names_outside(outside)
+    block_reads = [reads(b.body) for b in blocks]
+    block_binds = [scope_bindings(b.body) for b in blocks]
+    functions = _test_functions(outside, lines)
+    # The judge binds what blocks return, so a later block may read it too.
+    bound_outside |= set().union(*block_binds) if blocks else set()
+    programs: dict[int, Block] = {}
+    replacements = []
+    for index, block in enumerate(blocks):
+        number = first_number + index
+        wanted = set(block_reads[index])
+        shipped: dict[str, str] = {}
+        pending = sorted(wanted & set(functions))
+        while pending:  # a test function may call another, or read the test's names
+            name = pending.pop()
+            if name in shipped:
+                continue
+            shipped[name], needs = functions[name]
+            wanted |= needs
+            pending += sorted((needs & set(functions)) - set(shipped))
+        params = tuple(sorted((wanted & bound_outside) - {MARKER}))
+        elsewhere = read_outside.union(*(r for j, r in enumerate(block_reads) if j != index))
+        returns = tuple(sorted(block_binds[index] & elsewhere))
+        first, last = block.body[0].lineno, block.body[-1].end_lineno
+        body = textwrap.dedent("\n".join(lines[first - 1 : last])) + "\n"
+        ordered = {n: shipped[n] for n in functions if n in shipped}  # definition order
+        programs[number] = Block(number, params, returns, body, ordered)
+        replacements.append((block, programs[number]))
+    judge_lines = list(lines)
+    for block, program in sorted(replacements, key=lambda r: -r[0].lineno):
+        indent = " " * block.col_offset
+        judge_lines[block.lineno - 1 : block.end_lineno] = [indent + _exchange_call(program)]
+    return TestProgram(
+        grade_id, "\n".join(judge_lines) + "\n", programs, frozenset(bound_outside)
+    )
+
+
+def _exchange_call(block: Block, local: str = "") -> str:
+    picked = (
+        f"{RUNTIME}.pick({block.params!r}, locals(), globals(), "
+        f"{{{', '.join(f'{n!r}: {s!r}' for n, s in block.functions.items())}}})"
+    )
+    if local:
+        call = (
+            f"{RUNTIME}.exchange_locally({block.number}, {picked}, {block.returns!r}, "
+            f"{block.source!r}, globals(), {local})"
+        )
+    else:
+        call = f"{RUNTIME}.exchange({block.number}, {picked}, {block.returns!r})"
+    if not block.returns:
+        return call
+    return f"({', '.join(block.returns)},) = {call}"
+
+
+# -- the notebook ------------------------------------------------------------------------
+
+
+def _is_instructor_cell(cell: NotebookNode) -> bool:
+    meta = nbgrader_metadata(cell)
+    return (
+        cell.cell_type == "code"
+        and bool(meta.get("locked"))
+        and not meta.get("solution")
+        and not is_test_cell(cell)
+    )
+
+
+def student_names(notebook: NotebookNode) -> set[str]:
+    """Module-level names bound by the solution cells of the instructor's notebook."""
+    names = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and nbgrader_metadata(cell).get("solution"):
+            try:
+                names |= scope_bindings(ast.parse(cell.source).body)
+            except SyntaxError:
+                continue
+    return names
+
+
+def test_programs(notebook: NotebookNode) -> dict[str, TestProgram]:
+    """Every test of the instructor's notebook, split, by grade_id (block numbers are
+    unique across the notebook)."""
+    programs, number = {}, 0
+    for cell in notebook.cells:
+        if is_test_cell(cell):
+            grade_id = nbgrader_metadata(cell)["grade_id"]
+            program = split_test(cell.source, grade_id, number)
+            programs[grade_id] = program
+            number += len(program.blocks)
+    return programs
+
+
+def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
+    """Cell index -> the statements of that instructor cell the judge runs.
+
+    A statement is left out if it reads a student's name (directly, or through a name
+    an earlier left-out statement bound): the judge never has those. Of the rest, the
+    judge runs imports, statements that bind a name the tests (or other kept statements)
+    need, and statements that only use names already kept (`course.setup(...)`,
+    `layer.build(...)`).
+    """
+    programs = test_programs(notebook)
+    tainted = student_names(notebook)
+    statements = []  # (cell index, node, lines)
+    needed = set()
+    for index, cell in enumerate(notebook.cells):
+        if is_test_cell(cell):
+            program = programs[nbgrader_metadata(cell)["grade_id"]]
+            needed |= reads([ast.parse(program.judge_source)]) - {RUNTIME}
+        elif _is_instructor_cell(cell):
+            tree = ast.parse(cell.source)
+            lines = cell.source.splitlines()
+            for node in tree.body:
+                if reads([node]) & tainted:
+                    tainted |= scope_bindings([node])
+                else:
+                    statements.append((index, node, lines))
+    for _ in range(len(statements) + 1):  # what the needed statements need, to a fixpoint
+        grown = needed.union(
+            *(reads([n]) for _, n, _ in statements if scope_bindings([n]) & needed)
+        )
+        if grown == needed:
+            break
+        needed = grown
+    available = set(dir(builtins))
+    kept: dict[int, list[str]] = {}
+    for index, node, lines in statements:
+        binds, uses = scope_bindings([node]), reads([node])
+        keep = (
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            or bool(binds & needed)
+            # `course.setup(...)`, `layer.build(...)`, a loop over kept values
+            or (not isinstance(node, _DEFINITIONS) and bool(uses) and uses <= available)
+        )
+        if keep:
+            kept.setdefault(index, []).append(_segment(lines, node))
+            available |= binds
+    return {index: "".join(parts) for index, parts in kept.items()}
+
+
+def test_only_names(notebook: NotebookNode) -> frozenset[str]:
+    """Names bound by tests and by no other cell: a graded kernel never has them."""
+    elsewhere = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and not is_test_cell(cell):
+            try:
+                elsewhere |= scope_bindings(ast.parse(cell.source).body)
+            except SyntaxError:
+                continue
+    tests = set()
+    for cell in notebook.cells:
+        if is_test_cell(cell):
+            try:
+                tests |= split_test(cell.source, nbgrader_metadata(cell)["grade_id"]).bound
+            except SplitError:
+                continue
+    return frozenset(tests - elsewhere)
+
+
+def local_test_source(program: TestProgram, hidden: frozenset[str]) -> str:
+    """The test for a single kernel: every block runs through `exchange_locally`."""
+    source = program.judge_source
+    for block in program.blocks.values():
+        graded = _exchange_call(block)
+        local = _exchange_call(block, local=repr(hidden))
+        source = source.replace(graded, local, 1)
+    return f"import course.answers as {RUNTIME}\n{source}"
