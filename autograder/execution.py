@@ -13,7 +13,7 @@ from nbformat import NotebookNode
 
 from autograder.environment import grading_environment
 from autograder.notebooks import is_test_cell, nbgrader_metadata
-from autograder.split import SplitError, local_test_source, split_test, test_only_names
+from autograder.split import SplitError, local_test_source, split_test, names_only_tests_bind
 
 DEFAULT_CELL_TIMEOUT = 120
 # No IPython history file; no kernel start-up chatter on the terminal.
@@ -78,7 +78,7 @@ def single_kernel_tests(notebook: NotebookNode) -> NotebookNode:
     (values in and answers out through `course.wire`, test-only names out of reach),
     in one kernel. A test cell that cannot be split is left as it is."""
     runnable = nbformat.from_dict(notebook)
-    hidden = test_only_names(notebook)
+    hidden = names_only_tests_bind(notebook)
     number = 0
     for cell in runnable.cells:
         if is_test_cell(cell):

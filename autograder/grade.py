@@ -2,7 +2,7 @@
 
 Each notebook runs in its own sandbox (`autograder.sandbox`), rebuilt from the
 instructor's cells and the student's answers (`autograder.rebuild`), and its tests
-are judged outside the student's kernel (`autograder.verdict`); nbgrader then
+are judged by a process that never runs student code (`autograder.judge`); nbgrader then
 records the grades in its gradebook and writes the feedback. A submission that
 cannot be read or run gets zero with a reason; every other student is still
 graded. The exit code is non-zero only if the grader itself broke.

@@ -19,6 +19,7 @@ so nothing a library prints can corrupt it.
 exchanges through a callback.
 """
 
+import atexit
 import contextlib
 import io
 import json
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-MAX_ANSWER_BYTES = 256 << 20
+MAX_ANSWER_BYTES = 64 << 20
 MAX_STDOUT = 1 << 20
 
 
@@ -260,6 +261,8 @@ def shared_judge(environment: dict[str, str]) -> Judge:
         if judge is not None:
             judge.close()
         judge = _JUDGES[key] = Judge(environment)
+        if len(_JUDGES) == 1:
+            atexit.register(close_judges)
     return judge
 
 

@@ -122,13 +122,17 @@ def reads(nodes) -> set[str]:
 def _is_block(node) -> bool:
     if not isinstance(node, (ast.With, ast.AsyncWith)):
         return False
-    return any(isinstance(i.context_expr, ast.Name) and i.context_expr.id == MARKER for i in node.items)
+    return any(
+        isinstance(i.context_expr, ast.Name) and i.context_expr.id == MARKER for i in node.items
+    )
 
 
 def _check_block(node, grade_id: str) -> None:
     item = node.items[0] if len(node.items) == 1 else None
     if isinstance(node, ast.AsyncWith) or item is None or item.optional_vars is not None:
-        raise SplitError(f"{grade_id}: write a block as a plain `with {MARKER}:`, line {node.lineno}")
+        raise SplitError(
+            f"{grade_id}: write a block as a plain `with {MARKER}:`, line {node.lineno}"
+        )
     if any(_is_block(inner) for child in node.body for inner in ast.walk(child)):
         raise SplitError(f"{grade_id}: `with {MARKER}:` inside another one, line {node.lineno}")
 
@@ -236,9 +240,7 @@ def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram
     for block, program in sorted(replacements, key=lambda r: -r[0].lineno):
         indent = " " * block.col_offset
         judge_lines[block.lineno - 1 : block.end_lineno] = [indent + _exchange_call(program)]
-    return TestProgram(
-        grade_id, "\n".join(judge_lines) + "\n", programs, frozenset(bound_outside)
-    )
+    return TestProgram(grade_id, "\n".join(judge_lines) + "\n", programs, frozenset(bound_outside))
 
 
 def _exchange_call(block: Block, local: str = "") -> str:
@@ -283,7 +285,7 @@ def student_names(notebook: NotebookNode) -> set[str]:
     return names
 
 
-def test_programs(notebook: NotebookNode) -> dict[str, TestProgram]:
+def split_notebook(notebook: NotebookNode) -> dict[str, TestProgram]:
     """Every test of the instructor's notebook, split, by grade_id (block numbers are
     unique across the notebook)."""
     programs, number = {}, 0
@@ -305,7 +307,7 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
     need, and statements that only use names already kept (`course.setup(...)`,
     `layer.build(...)`).
     """
-    programs = test_programs(notebook)
+    programs = split_notebook(notebook)
     tainted = student_names(notebook)
     statements = []  # (cell index, node, lines)
     needed = set()
@@ -344,7 +346,7 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
     return {index: "".join(parts) for index, parts in kept.items()}
 
 
-def test_only_names(notebook: NotebookNode) -> frozenset[str]:
+def names_only_tests_bind(notebook: NotebookNode) -> frozenset[str]:
     """Names bound by tests and by no other cell: a graded kernel never has them."""
     elsewhere = set()
     for cell in notebook.cells:

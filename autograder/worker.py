@@ -15,8 +15,8 @@ never touches the gradebook: the caller records the results with nbgrader.
 """
 
 import os
-import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -40,7 +40,7 @@ from autograder.judge import (
 from autograder.notebooks import is_test_cell, nbgrader_metadata
 from autograder.rebuild import rebuild
 from autograder.sandbox import Limits, Sandbox
-from autograder.split import RUNTIME, TestProgram, judge_prelude, test_programs
+from autograder.split import RUNTIME, TestProgram, judge_prelude, split_notebook
 
 _TRUNCATED = "\n[output truncated by the grader: more than {limit} bytes in this cell]\n"
 EXCHANGE_FOLDER = "_dlcourse"
@@ -186,7 +186,9 @@ class _Kernel:
             return False
         self.position = index + 1
         try:
-            self.client.execute_cell(cell, index, execution_count=self.client.code_cells_executed + 1)
+            self.client.execute_cell(
+                cell, index, execution_count=self.client.code_cells_executed + 1
+            )
         except CellTimeoutError:
             self.stopped = (
                 f"timed out: cell {self.position} ran longer than the "
@@ -234,7 +236,7 @@ def _run_job(job: Job) -> JobResult:
     release = nbformat.reads(job.release, as_version=4)
     submitted = nbformat.reads(job.submitted, as_version=4)
     graded = rebuild(source, release, submitted)
-    programs = test_programs(source)
+    programs = split_notebook(source)
     prelude = {
         nbgrader_metadata(cell).get("grade_id"): code
         for index, code in judge_prelude(source).items()
@@ -249,9 +251,7 @@ def _run_job(job: Job) -> JobResult:
     )
     result.warnings = list(sandbox.warnings)
     judge = shared_judge({**environment, **_judge_data(sandbox)})
-    exchanges = sandbox.work / EXCHANGE_FOLDER
-    exchanges.mkdir()
-    _give_to_sandbox(sandbox, exchanges)
+    folder = _ExchangeFolder(sandbox)
     # nbclient puts every cell it runs into its notebook at the index given: blocks
     # run at their test's index, so the client gets a copy to write into.
     kernel = _Kernel(job, nbformat.from_dict(graded), sandbox)
@@ -265,7 +265,7 @@ def _run_job(job: Job) -> JobResult:
             if is_test_cell(cell):
                 grade_id = nbgrader_metadata(cell)["grade_id"]
                 verdict, outputs[index] = _judge_test(
-                    programs[grade_id], index, kernel, judge, job.limits
+                    programs[grade_id], index, kernel, judge, folder, job.limits
                 )
                 result.verdicts.append(verdict)
                 continue
@@ -283,11 +283,14 @@ def _run_job(job: Job) -> JobResult:
         result.reason = f"the grader's checks could not run: {error}"
     finally:
         kernel.close()
+        folder.close()
         sandbox.kill_everything()
     result.reason = result.reason or kernel.stopped
     done = {v.grade_id for v in result.verdicts}
     result.verdicts += [
-        TestVerdict(nbgrader_metadata(c)["grade_id"], False, result.reason or "the test did not run")
+        TestVerdict(
+            nbgrader_metadata(c)["grade_id"], False, result.reason or "the test did not run"
+        )
         for c in graded.cells
         if is_test_cell(c) and nbgrader_metadata(c)["grade_id"] not in done
     ]
@@ -306,31 +309,85 @@ def _judge_data(sandbox: Sandbox) -> dict[str, str]:
     return {"DLCOURSE_DATA_DIR": str(data_dir())}
 
 
-def _give_to_sandbox(sandbox: Sandbox, path: Path) -> None:
-    uid = sandbox.caps.sandbox_uid
-    if uid is not None:
-        os.chown(path, uid, uid)
+class _ExchangeFolder:
+    """Where a block's inputs and answers meet, inside the sandbox's working folder.
+
+    The student's code can write there, so the grader (outside the sandbox, perhaps as
+    root) opens the folder once, before any student code runs, and then works only
+    through that descriptor: it never follows a link, reads only regular files, and at
+    most `limit` bytes of them.
+    """
+
+    def __init__(self, sandbox: Sandbox):
+        self.path = sandbox.work / EXCHANGE_FOLDER
+        self.path.mkdir()
+        if sandbox.caps.sandbox_uid is not None:
+            os.chown(self.path, sandbox.caps.sandbox_uid, sandbox.caps.sandbox_uid)
+        self.descriptor = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+
+    def remove(self, name: str) -> None:
+        try:
+            os.unlink(name, dir_fd=self.descriptor)
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:  # moved aside: the sandbox's clean-up removes it
+            gone = f".gone-{time.monotonic_ns()}"
+            os.rename(name, gone, src_dir_fd=self.descriptor, dst_dir_fd=self.descriptor)
+
+    def put(self, name: str, data: bytes) -> str:
+        """Writes a new file `name` (whatever stood there is removed); returns its path."""
+        self.remove(name)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(name, flags, 0o644, dir_fd=self.descriptor), "wb") as file:
+            file.write(data)
+        return str(self.path / name)
+
+    def take(self, name: str, limit: int) -> bytes:
+        """The contents of the regular file `name`, which is then removed.
+
+        Raises:
+            ExchangeFailed: no such regular file, or one larger than `limit` bytes.
+        """
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            handle = os.open(name, flags, dir_fd=self.descriptor)
+        except OSError:
+            raise ExchangeFailed("NotGraded", "your kernel sent back no answers") from None
+        with os.fdopen(handle, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise ExchangeFailed("NotGraded", "your kernel sent back no answers")
+            data = file.read(limit + 1)
+        self.remove(name)
+        if len(data) > limit:
+            raise ExchangeFailed("NotGraded", f"the answers are larger than {limit >> 20} MiB")
+        return data
+
+    def close(self) -> None:
+        os.close(self.descriptor)
 
 
 def _judge_test(
-    program: TestProgram, index: int, kernel: _Kernel, judge: Judge, limits: Limits
+    program: TestProgram,
+    index: int,
+    kernel: _Kernel,
+    judge: Judge,
+    folder: _ExchangeFolder,
+    limits: Limits,
 ) -> tuple[TestVerdict, list]:
     """Runs one test: its judge program, and each of its blocks in the kernel."""
     outputs: list = []
-    folder = kernel.sandbox.work / EXCHANGE_FOLDER
 
     def exchange(number: int, inputs: Path, returns: list[str]) -> Path:
         if kernel.stopped:
             raise ExchangeFailed("NotGraded", f"your code did not run: {kernel.stopped}")
         block = program.blocks[number]
-        sent, answered = folder / f"in-{number}.npz", folder / f"out-{number}.npz"
-        answered.unlink(missing_ok=True)
-        shutil.copyfile(inputs, sent)
-        _give_to_sandbox(kernel.sandbox, sent)
+        sent = folder.put(f"in-{number}.npz", inputs.read_bytes())
+        answered = f"out-{number}.npz"
+        folder.remove(answered)
         cell = nbformat.v4.new_code_cell(
             f"import course.answers as {RUNTIME}\n"
-            f"{RUNTIME}.serve_block({block.source!r}, {str(sent)!r}, {str(answered)!r}, "
-            f"{block.returns!r}, '<test {program.grade_id}>')"
+            f"{RUNTIME}.serve_block({block.source!r}, {sent!r}, "
+            f"{str(folder.path / answered)!r}, {block.returns!r}, '<test {program.grade_id}>')"
         )
         kernel.run(cell, index)
         outputs.extend(o for o in cell.outputs if o.get("output_type") != "error")
@@ -339,24 +396,21 @@ def _judge_test(
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         if errors:  # the grader's own call failed in the kernel (a shadowed module...)
             raise ExchangeFailed(errors[0].get("ename", "Error"), errors[0].get("evalue", ""))
-        try:
-            size = answered.stat().st_size
-        except OSError:
-            raise ExchangeFailed("NotGraded", "your kernel sent back no answers") from None
-        if size > MAX_ANSWER_BYTES:
-            raise ExchangeFailed("NotGraded", f"the answers are larger than {MAX_ANSWER_BYTES} bytes")
         target = judge.answers_path(number)
-        shutil.copyfile(answered, target)
-        answered.unlink(missing_ok=True)
+        target.write_bytes(folder.take(answered, MAX_ANSWER_BYTES))
         return target
 
-    outcome = judge.run(program.judge_source, f"<test {program.grade_id}>", limits.cell_seconds, exchange)
+    outcome = judge.run(
+        program.judge_source, f"<test {program.grade_id}>", limits.cell_seconds, exchange
+    )
     if outcome.stdout:
         outputs.append(nbformat.v4.new_output("stream", name="stdout", text=outcome.stdout))
     if outcome.error:
         name, message = outcome.error
         outputs.append(
-            nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
+            nbformat.v4.new_output(
+                "error", ename=name, evalue=message, traceback=[f"{name}: {message}"]
+            )
         )
         return TestVerdict(program.grade_id, False, f"{name}: {message}"[:300]), outputs
     return TestVerdict(program.grade_id, True), outputs
@@ -367,7 +421,9 @@ def _with_failures(notebook, verdicts: list[TestVerdict]):
     nbgrader scores it zero)."""
     failed = {v.grade_id: v for v in verdicts if not v.passed}
     for cell in notebook.cells:
-        verdict = failed.get(nbgrader_metadata(cell).get("grade_id")) if is_test_cell(cell) else None
+        verdict = (
+            failed.get(nbgrader_metadata(cell).get("grade_id")) if is_test_cell(cell) else None
+        )
         if verdict and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             reason = verdict.reason or "the test did not complete"
             cell.setdefault("outputs", []).append(

@@ -15,6 +15,7 @@ names its type, so the grader can say which answer it could not read.
 
 import io
 import json
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,9 +96,8 @@ class _Encoder:
                 items = sorted(value, key=repr) if tag == "set" else list(value)
                 return {tag: [self.node(item, depth + 1) for item in items]}
         if isinstance(value, dict):
-            return {
-                "dict": [[self.node(k, depth + 1), self.node(v, depth + 1)] for k, v in value.items()]
-            }
+            pairs = value.items()
+            return {"dict": [[self.node(k, depth + 1), self.node(v, depth + 1)] for k, v in pairs]}
         return {"notdata": _type_name(value)}
 
 
@@ -119,6 +119,7 @@ def decode(data: bytes, max_bytes: int | None = None):
     """
     if max_bytes is not None and len(data) > max_bytes:
         raise WireError(f"{len(data)} bytes, more than the {max_bytes} allowed")
+    _check_unpacked_size(data, max_bytes if max_bytes is not None else len(data))
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
@@ -132,6 +133,18 @@ def decode(data: bytes, max_bytes: int | None = None):
     except (json.JSONDecodeError, RecursionError):
         raise WireError("not an encoded value (bad structure)") from None
     return _Decoder(arrays).node(tree, 0)
+
+
+def _check_unpacked_size(data: bytes, limit: int) -> None:
+    """An archive may be compressed: refuse one that would unpack to more than `limit`
+    bytes (plus room for headers) before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise WireError("not an encoded value (not an archive)") from None
+    if unpacked > limit + (1 << 16):
+        raise WireError(f"would unpack to {unpacked} bytes, more than the {limit} allowed")
 
 
 class _Decoder:

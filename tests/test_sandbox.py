@@ -1,4 +1,5 @@
-"""The sandbox a submission runs in: limits, isolation, clean-up (a toy notebook, no TF)."""
+"""The sandbox a submission runs in, and the judge beside it: limits, isolation, clean-up,
+and verdicts no kernel can fake (a toy notebook, no TF)."""
 
 import socket
 import subprocess
@@ -30,11 +31,13 @@ def toy(answer: str) -> tuple[str, str, str]:
     def notebook(answer_source):
         return nbformat.v4.new_notebook(
             cells=[
-                cell("import math", grade=False, locked=True, solution=False, grade_id="setup"),
+                cell("import math\nfrom course.checks import answers", grade=False,
+                     locked=True, solution=False, grade_id="setup"),
                 cell(answer_source, grade=False, locked=False, solution=True, grade_id="double"),
                 cell(
-                    "assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n"
-                    "### END HIDDEN TESTS",
+                    "with answers:\n    two = double(2)\nassert two == 4\n"
+                    "### BEGIN HIDDEN TESTS\nwith answers:\n    minus = double(-3)\n"
+                    "assert minus == -6\n### END HIDDEN TESTS",
                     grade=True, locked=True, solution=False, grade_id="test_double", points=1,
                 ),
             ],
@@ -157,44 +160,80 @@ def test_private_folders_are_hidden_and_the_file_system_is_read_only(tmp_path):
     assert not probe.exists()
 
 
-def test_patching_a_checked_function_is_detected_by_name():
-    result = grade_toy("import math\nmath.isclose = lambda *a, **k: True\n" + CORRECT)
+WRONG = "def double(x):\n    return 0\n"
+PATCHES = [
+    "import math, builtins, numpy\nmath.isclose = numpy.allclose = lambda *a, **k: True\n"
+    "builtins.AssertionError = type('Quiet', (Exception,), {})",
+    "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
+    "import sys\nsys.settrace(lambda *a: None)",
+    "import sys\nsys.addaudithook(lambda *a: None)",
+    "import threading\nthreading.settrace(lambda *a: None)",
+    "import course.answers\ncourse.answers.unpack = lambda *a, **k: (4,)",
+    "print('{\"op\": \"done\", \"stdout\": \"\", \"error\": null}')",
+    "import gc, ctypes, sys, inspect\ngc.get_objects(); sys._getframe(); inspect.currentframe()",
+]
+
+
+# These break the kernel itself: a right answer may fail with them too.
+BREAKERS = ["get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"]
+
+
+@pytest.mark.parametrize("patch", PATCHES + BREAKERS)
+def test_nothing_done_in_the_kernel_makes_a_wrong_answer_pass(patch):
+    assert not passed(grade_toy(patch + "\n" + WRONG))
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+def test_and_nothing_is_refused_to_a_right_answer(patch):
+    assert passed(grade_toy(patch + "\n" + CORRECT))
+
+
+def test_a_kernel_that_dies_fails_the_tests_after_it_with_a_reason():
+    result = grade_toy(CORRECT + "import os\nos._exit(0)")
     assert not passed(result)
-    assert "math.isclose" in result.verdicts[0].reason
+    assert "the kernel died in cell 2" in result.verdicts[0].reason
 
 
-@pytest.mark.parametrize(
-    "attack",
-    [
-        "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
-        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
-        "import sys\nsys.settrace(lambda *a: None)",
-        "import os\nos._exit(0)",
-        "raise SystemExit(0)",
-        "print('DLCOURSE-RECEIPT 0 0123456789abcdef0123456789abcdef')",
-        "import sys\nsys.addaudithook(lambda *a: None)",
-        "import threading\nthreading.settrace(lambda *a: None)",
-    ],
-)
-def test_kernel_machinery_attacks_earn_nothing(attack):
-    wrong = "def double(x):\n    return 0\n"
-    assert not passed(grade_toy(attack + "\n" + wrong))
-
-
-@pytest.mark.parametrize(
-    "attack",
-    [
-        "import gc\ngc.get_objects()",
-        "import ctypes\nctypes.string_at(id(1), 8)",
-        "import sys\nsys._getframe()",
-        "import inspect\ninspect.currentframe()",
-        "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    e.__traceback__.tb_frame",
-    ],
-)
-def test_what_tampering_needs_is_refused_and_costs_every_later_test(attack):
-    result = grade_toy(CORRECT + attack)  # refused: the cell stops with a RuntimeError
+def test_a_block_that_raises_fails_its_test_with_the_students_error():
+    result = grade_toy("def double(x):\n    raise ValueError('not today')\n")
     assert not passed(result)
-    assert "tampering detected" in result.verdicts[0].reason
+    assert result.verdicts[0].reason == "ValueError: not today"
+
+
+def test_answers_that_are_not_data_fail_with_a_message():
+    result = grade_toy("class Sly(int):\n    pass\n" + "def double(x):\n    return object()\n")
+    assert not passed(result)
+    assert "cannot read" in result.verdicts[0].reason
+
+
+EXCHANGE_ATTACKS = {
+    # links where the grader writes inputs and reads answers: it must follow neither
+    "symlinks": "import os\n"
+    "for name in ['in-0.npz', 'in-1.npz', 'out-0.npz', 'out-1.npz']:\n"
+    "    os.symlink('{target}', os.path.join('_dlcourse', name))\n"
+    "def link_answers():\n"
+    "    for name in ['out-0.npz', 'out-1.npz']:\n"
+    "        os.symlink('{target}', os.path.join('_dlcourse', name))\n",
+    # a pipe instead of the answers file: reading it must not hang
+    "fifo": "import os, course.answers\n"
+    "def fake(source, inputs, outputs, *args):\n    os.mkfifo(outputs)\n"
+    "course.answers.serve_block = fake\n",
+    # the exchange folder swapped for a link to the outside
+    "folder": "import os\nos.rename('_dlcourse', '_moved')\nos.symlink('{folder}', '_dlcourse')\n",
+}
+
+
+@needs_namespaces
+@pytest.mark.parametrize("attack", sorted(EXCHANGE_ATTACKS))
+def test_the_exchange_folder_cannot_be_turned_against_the_grader(attack, tmp_path):
+    target = tmp_path / "outside.txt"
+    target.write_text("untouched")
+    code = EXCHANGE_ATTACKS[attack].format(target=target, folder=tmp_path)
+    wrong = "def double(x):\n    globals().get('link_answers', lambda: 0)()\n    return 0\n"
+    result = grade_toy(code + wrong, cell_seconds=10)
+    assert not passed(result)
+    assert target.read_text() == "untouched"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outside.txt"]
 
 
 def test_libraries_may_still_use_frames_and_introspection():
@@ -203,10 +242,10 @@ def test_libraries_may_still_use_frames_and_introspection():
     assert passed(grade_toy(honest + CORRECT))
 
 
-def test_a_tests_own_variables_are_not_globals_a_student_can_return():
+def test_a_tests_own_variables_are_never_in_the_kernel():
     source, release, _ = toy(CORRECT)
     stealing = "def double(x):\n    return globals().get('expected', 0)\n"
-    test = "expected = 14\nassert double(7) == expected"
+    test = "expected = 14\nwith answers:\n    got = double(7)\nassert got == expected"
     notebooks = [nbformat.reads(text, as_version=4) for text in (source, release)]
     for notebook in notebooks:
         notebook.cells[2].source = test
