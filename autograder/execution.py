@@ -13,7 +13,7 @@ from nbformat import NotebookNode
 
 from autograder.environment import grading_environment
 from autograder.notebooks import is_test_cell, nbgrader_metadata
-from autograder.split import SplitError, local_test_source, split_test, names_only_tests_bind
+from autograder.split import SplitError, local_test_source, names_only_tests_bind, split_test
 
 DEFAULT_CELL_TIMEOUT = 120
 # No IPython history file; no kernel start-up chatter on the terminal.

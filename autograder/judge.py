@@ -220,7 +220,15 @@ class Judge:
         self, code: str, name: str, timeout: float, on_exchange: ExchangeHandler | None = None
     ) -> Outcome:
         """Runs `code`; `timeout` bounds the judge's own time between exchanges."""
+        self.start(code, name)
+        return self.finish(timeout, on_exchange)
+
+    def start(self, code: str, name: str) -> None:
+        """Starts running `code`; `finish` waits for it (the grader may work meanwhile)."""
         self._send({"op": "run", "code": code, "name": name})
+
+    def finish(self, timeout: float, on_exchange: ExchangeHandler | None = None) -> Outcome:
+        """Serves the exchanges of the code `start` sent, and returns its outcome."""
         while True:
             message = self._receive(timeout)
             if message.get("op") == "done":

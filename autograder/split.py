@@ -212,8 +212,15 @@ def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram
     block_reads = [reads(b.body) for b in blocks]
     block_binds = [scope_bindings(b.body) for b in blocks]
     functions = _test_functions(outside, lines)
-    # The judge binds what blocks return, so a later block may read it too.
-    bound_outside |= set().union(*block_binds) if blocks else set()
+    # A block returns what the rest of the test reads, and what other blocks read
+    # without binding it themselves; the judge then holds it for those blocks.
+    returned = []
+    for index, binds in enumerate(block_binds):
+        free_elsewhere = [
+            r - b for j, (r, b) in enumerate(zip(block_reads, block_binds)) if j != index
+        ]
+        returned.append(binds & read_outside.union(*free_elsewhere))
+    bound_outside |= set().union(*returned)
     programs: dict[int, Block] = {}
     replacements = []
     for index, block in enumerate(blocks):
@@ -229,8 +236,7 @@ def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram
             wanted |= needs
             pending += sorted((needs & set(functions)) - set(shipped))
         params = tuple(sorted((wanted & bound_outside) - {MARKER}))
-        elsewhere = read_outside.union(*(r for j, r in enumerate(block_reads) if j != index))
-        returns = tuple(sorted(block_binds[index] & elsewhere))
+        returns = tuple(sorted(returned[index]))
         first, last = block.body[0].lineno, block.body[-1].end_lineno
         body = textwrap.dedent("\n".join(lines[first - 1 : last])) + "\n"
         ordered = {n: shipped[n] for n in functions if n in shipped}  # definition order

@@ -269,11 +269,13 @@ def _run_job(job: Job) -> JobResult:
                 )
                 result.verdicts.append(verdict)
                 continue
-            kernel.run(cell, index)
             # Rebuilt cells keep the instructor's grade_id only on the instructor's cells.
             code = prelude.get(nbgrader_metadata(cell).get("grade_id"))
+            if code:  # the judge's part of the cell runs while the kernel runs the cell
+                judge.start(code, f"<cell {index + 1}>")
+            kernel.run(cell, index)
             if code:
-                outcome = judge.run(code, f"<cell {index + 1}>", job.limits.cell_seconds)
+                outcome = judge.finish(job.limits.cell_seconds)
                 if outcome.error:
                     result.warnings.append(
                         f"the judge's copy of cell {index + 1} raised {': '.join(outcome.error)}"

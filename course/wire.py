@@ -16,6 +16,7 @@ names its type, so the grader can say which answer it could not read.
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,16 +89,17 @@ class _Encoder:
             return {"float": repr(float(value))}
         if isinstance(value, str):
             return str(value)
-        array = _as_array(value)
-        if array is not None:
-            return self.array(array, "array")
+        # Containers first: Keras tracks a layer's lists and dicts in subclasses of them.
         for kind, tag in ((list, "list"), (tuple, "tuple"), (set, "set"), (frozenset, "set")):
             if isinstance(value, kind):
                 items = sorted(value, key=repr) if tag == "set" else list(value)
                 return {tag: [self.node(item, depth + 1) for item in items]}
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):
             pairs = value.items()
             return {"dict": [[self.node(k, depth + 1), self.node(v, depth + 1)] for k, v in pairs]}
+        array = _as_array(value)
+        if array is not None:
+            return self.array(array, "array")
         return {"notdata": _type_name(value)}
 
 

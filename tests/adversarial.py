@@ -571,6 +571,99 @@ def unbroadcast(gradient, shape):
     return _Anything()
 """
 
+# Attacks on the data exchange between the kernel and the judge. `serve_block` is the
+# kernel's side of it: whatever the kernel sends back, the judge only reads data.
+FORGED_ANSWERS = """\
+# Replaces the kernel's side of every exchange: answers of the shapes the test sent,
+# all zeros, plus a zero for every name the judge asked for.
+from pathlib import Path
+
+import course.answers
+from course import wire
+
+
+def _forge(source, inputs, outputs, returns, filename):
+    values = wire.decode(Path(inputs).read_bytes())["values"]
+    fake = {name: np.zeros(np.shape(value)) for name, value in values.items()}
+    fake.update({name: 0.0 for name in returns})
+    Path(outputs).write_bytes(wire.encode({"answers": fake}))
+
+
+course.answers.serve_block = _forge
+"""
+
+PICKLED_ANSWERS = """\
+# Answers holding a pickled object whose unpickling would create a marker file: the
+# judge must never unpickle what a kernel sends.
+import io
+import os
+from pathlib import Path
+
+import course.answers
+
+
+class _Payload:
+    def __reduce__(self):
+        return (os.makedirs, ("$scope/$marker-unpickled-by-the-judge",))
+
+
+def _pickled(source, inputs, outputs, returns, filename):
+    tree = '{"dict": [["answers", {"dict": [["%s", {"array": 0}]]}]]}' % (returns or ["x"])[0]
+    buffer = io.BytesIO()
+    np.savez(buffer, __tree__=np.array(tree), a0=np.array([_Payload()], dtype=object))
+    Path(outputs).write_bytes(buffer.getvalue())
+
+
+course.answers.serve_block = _pickled
+"""
+
+ZIP_BOMB_ANSWERS = """\
+# A small answers file that would unpack to 96 MiB (the limit is 64 MiB).
+import zipfile
+
+import course.answers
+
+
+def _bomb(source, inputs, outputs, returns, filename):
+    with zipfile.ZipFile(outputs, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("a0.npy", "w", force_zip64=True) as member:
+            for _ in range(96):
+                member.write(bytes(1 << 20))
+
+
+course.answers.serve_block = _bomb
+"""
+
+EXCHANGE_FOLDER_LINKS = """\
+# Links in the exchange folder to places outside the sandbox, made before and during
+# every exchange: the grader must neither write through them nor read them.
+import os
+
+import course.answers
+
+_serve = course.answers.serve_block
+_outside = "$scope/$marker-written-through-a-link"
+
+
+def _linked(source, inputs, outputs, returns, filename):
+    folder = os.path.dirname(outputs)
+    for name in os.listdir(folder):
+        if name.startswith("in-"):
+            os.unlink(os.path.join(folder, name))
+            os.symlink(_outside, os.path.join(folder, name))
+    _serve(source, inputs, outputs, returns, filename)
+    os.replace(outputs, outputs + ".real")
+    os.symlink(_outside, outputs)
+
+
+for _name in ("in-0.npz", "out-0.npz", "in-1.npz", "out-1.npz"):
+    try:
+        os.symlink(_outside, os.path.join("_dlcourse", _name))
+    except OSError:
+        pass
+course.answers.serve_block = _linked
+"""
+
 SHADOW_MODULE_NAMES = """\
 # The notebook's own `np` and `tf` rebound to look-alike modules: the test's reference
 # gradient (tf.GradientTape) comes out as zeros, like the decoy, and np.allclose agrees.
@@ -1457,6 +1550,27 @@ _SPECS: list[_Spec] = [
         "always_equal_answer",
         "an answer object equal to, and close to, everything",
         ALWAYS_EQUAL_ANSWER,
+    ),
+    # Attacks on the data exchange between kernel and judge.
+    _stub_attack(
+        "forged_answers_files",
+        "the kernel's side of every exchange replaced: zeros of the expected shapes",
+        FORGED_ANSWERS,
+    ),
+    _stub_attack(
+        "pickled_answers",
+        "answers with a pickled object that would create a file if unpickled",
+        PICKLED_ANSWERS,
+    ),
+    _stub_attack(
+        "zip_bomb_answers",
+        "a small answers archive that unpacks to 96 MiB, over the limit",
+        ZIP_BOMB_ANSWERS,
+    ),
+    _stub_attack(
+        "exchange_folder_links",
+        "links in the exchange folder to files outside the sandbox, before and during exchanges",
+        EXCHANGE_FOLDER_LINKS,
     ),
     # Leaving early.
     _stub_attack("exit_sys_exit", "sys.exit(0) in a solution cell", SYS_EXIT),

@@ -7,9 +7,9 @@ from autograder.split import (
     SplitError,
     judge_prelude,
     local_test_source,
+    names_only_tests_bind,
     split_test,
     student_names,
-    names_only_tests_bind,
 )
 from course.answers import AnswerError
 
@@ -189,3 +189,13 @@ def test_locally_objects_cannot_leave_a_block():
     with pytest.raises(AssertionError, match="cannot read"):
         run_locally("with answers:\n    got = object()\nprint(got)\n", {})
     assert issubclass(AnswerError, Exception)
+
+
+def test_a_name_each_block_binds_for_itself_is_not_returned():
+    source = (
+        "with answers:\n    model = build()\n    first = model(1)\n"
+        "with answers:\n    model = build()\n    second = model(2)\n"
+        "assert first != second\n"
+    )
+    first, second = split_test(source, "t").blocks.values()
+    assert first.returns == ("first",) and second.returns == ("second",)

@@ -113,3 +113,16 @@ def test_deep_nesting_is_refused_on_both_sides():
         deep = [deep]
     with pytest.raises(WireError):
         encode(deep)
+
+
+def test_lists_and_dicts_keras_tracks_stay_lists_and_dicts():
+    import keras
+
+    class Cell(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.state_size = [6, 6]
+            self.table = {"a": 1}
+
+    cell = Cell()
+    assert roundtrip(cell.state_size) == [6, 6] and roundtrip(cell.table) == {"a": 1}

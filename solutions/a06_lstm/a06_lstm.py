@@ -36,6 +36,11 @@
 # own layer and compare every output and every state. Before you submit, run
 # `dlcourse check a06_lstm.ipynb`, which restarts the kernel and runs everything top to
 # bottom, as the grader will.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import keras
@@ -45,14 +50,17 @@ import tensorflow as tf
 from keras import ops
 
 import course
-from course.checks import assert_close, assert_shape
+from course.checks import answers, assert_close, assert_shape, to_numpy
 from course.data import adding_problem
 
 course.setup(seed=0)
 
 # %% [markdown]
 # The tests load random weights into your cell and into the Keras cell or layer of the
-# same kind, then compare. These helpers do the loading; use them to debug.
+# same kind, then compare. The `*_case` helpers draw the weights, inputs and states and
+# compute Keras's answer; under `with answers:`, `run_step` and `run_layer` load the same
+# weights into your cell and run it on the same inputs; `check_step` and `check_layers`
+# compare the two. Use them to debug.
 
 # %% nbgrader={"grade": false, "grade_id": "test_tools", "locked": true, "schema_version": 3, "solution": false}
 CELL_WEIGHTS = ("kernel", "recurrent_kernel", "bias")
@@ -88,64 +96,140 @@ def load_cell_weights(cell, weights):
         variable.assign(value)
 
 
-def compare_step(cell, keras_cell, input_dim, rng, state_names, batch=3, hint=""):
-    """One step of `cell` and of `keras_cell` from the same weights, inputs and states."""
+def built_weights(cell, input_dim):
+    """The weights of `cell` built for inputs of size input_dim, as arrays, by name."""
     cell.build((None, input_dim))
+    return {name: to_numpy(getattr(cell, name)) for name in CELL_WEIGHTS if hasattr(cell, name)}
+
+
+def cell_facts(cell_class, units, input_dim, name):
+    """What the build tests read of `cell_class(units, name=name)` built for inputs of size
+    input_dim, as data: sizes, weights, trainable weights, config round trip."""
+    cell = cell_class(units, name=name)
+    weights = built_weights(cell, input_dim)
+    config = cell.get_config()
+    rebuilt = cell_class.from_config(config)
+    state_size = cell.state_size  # a list on a layer is a Keras TrackedList: send a list
+    return {
+        "state_size": list(state_size) if isinstance(state_size, (list, tuple)) else state_size,
+        "output_size": cell.output_size,
+        "weights": weights,
+        "trainable_weights": len(cell.trainable_weights),
+        "config_units": config.get("units"),
+        "rebuilt": (rebuilt.units, rebuilt.name),
+    }
+
+
+def units_errors(cell_class, bad_units):
+    """For each value, the message of the ValueError that cell_class(value) raises, or
+    None if it raises nothing."""
+    messages = []
+    for bad in bad_units:
+        try:
+            cell_class(bad)
+        except ValueError as error:
+            messages.append(str(error))
+        else:
+            messages.append(None)
+    return messages
+
+
+def step_case(keras_cell, input_dim, rng, batch=3):
+    """Random weights, inputs and states for one step of `keras_cell`, and the step's
+    output and new states computed by Keras: (case, expected)."""
     keras_cell.build((None, input_dim))
     weights = random_cell_weights(keras_cell, rng)
     load_cell_weights(keras_cell, weights)
-    load_cell_weights(cell, weights)
-    x = ops.convert_to_tensor(rng.normal(size=(batch, input_dim)).astype("float32"))
+    x = rng.normal(size=(batch, input_dim)).astype("float32")
     states = [
-        ops.convert_to_tensor(rng.normal(0.0, 0.5, size=(batch, size)).astype("float32"))
+        rng.normal(0.0, 0.5, size=(batch, size)).astype("float32")
         for size in as_list(keras_cell.state_size)
     ]
-    expected_output, expected_states = keras_cell(x, list(states))
-    output, new_states = cell(x, list(states))
-    name = type(cell).__name__
-    assert_close(output, expected_output, f"the output of one {name} step", hint=hint)
-    new_states, expected_states = as_list(new_states), as_list(expected_states)
+    output, new_states = keras_cell(
+        ops.convert_to_tensor(x), [ops.convert_to_tensor(s) for s in states]
+    )
+    expected = [to_numpy(output)] + [to_numpy(s) for s in as_list(new_states)]
+    return {"weights": weights, "x": x, "states": states}, expected
+
+
+def run_step(cell, case):
+    """One step of `cell` with the weights, inputs and states of `case`: the output, then
+    the new states, as arrays."""
+    x = case["x"]
+    cell.build((None, x.shape[-1]))
+    load_cell_weights(cell, case["weights"])
+    output, new_states = cell(
+        ops.convert_to_tensor(x), [ops.convert_to_tensor(s) for s in case["states"]]
+    )
+    return [to_numpy(output)] + [to_numpy(s) for s in as_list(new_states)]
+
+
+def check_step(got, expected, name, state_names, hint=""):
+    """Compares run_step's results of cell class `name` with step_case's expected ones."""
+    assert_close(got[0], expected[0], f"the output of one {name} step", hint=hint)
+    new_states, expected_states = list(got[1:]), expected[1:]
     assert len(new_states) == len(expected_states), (
         f"{name} returned {len(new_states)} new state(s), expected {len(expected_states)} "
         f"({', '.join(state_names)})"
     )
-    for state_name, state, expected in zip(state_names, new_states, expected_states, strict=True):
-        assert_close(state, expected, f"the new state {state_name} of one {name} step", hint=hint)
+    for state_name, state, reference in zip(state_names, new_states, expected_states, strict=True):
+        assert_close(state, reference, f"the new state {state_name} of one {name} step", hint=hint)
 
 
-def compare_layers(cell, keras_layer, x, rng, mask=None, initial_state=None, hint=""):
-    """keras.layers.RNN(cell) against `keras_layer` (same options, same weights)."""
-    layer = keras.layers.RNN(
-        cell,
-        return_sequences=keras_layer.return_sequences,
-        return_state=keras_layer.return_state,
-    )
-    layer.build(x.shape)
+def layer_case(keras_layer, x, rng, mask=None, initial_state=None):
+    """Random weights for `keras_layer` and its outputs on `x` (with `mask`, from
+    `initial_state`): (case, expected). The case holds the layer's options."""
     keras_layer.build(x.shape)
     weights = random_cell_weights(keras_layer.cell, rng)
     load_cell_weights(keras_layer.cell, weights)
-    load_cell_weights(cell, weights)
     options = {}
     if mask is not None:
         options["mask"] = mask
     if initial_state is not None:
         options["initial_state"] = [ops.convert_to_tensor(s) for s in initial_state]
-    expected = as_list(keras_layer(x, **options))
-    got = as_list(layer(x, **options))
+    expected = [to_numpy(value) for value in as_list(keras_layer(x, **options))]
+    case = {
+        "layer": type(keras_layer).__name__,
+        "return_sequences": keras_layer.return_sequences,
+        "return_state": keras_layer.return_state,
+        "weights": weights,
+        "x": x,
+        "mask": mask,
+        "initial_state": initial_state,
+    }
+    return case, expected
+
+
+def run_layer(cell, case):
+    """keras.layers.RNN(cell) with the options and weights of `case`, on its inputs:
+    every tensor it returns, as arrays."""
+    layer = keras.layers.RNN(
+        cell, return_sequences=case["return_sequences"], return_state=case["return_state"]
+    )
+    layer.build(case["x"].shape)
+    load_cell_weights(cell, case["weights"])
+    options = {}
+    if case["mask"] is not None:
+        options["mask"] = case["mask"]
+    if case["initial_state"] is not None:
+        options["initial_state"] = [ops.convert_to_tensor(s) for s in case["initial_state"]]
+    return [to_numpy(value) for value in as_list(layer(case["x"], **options))]
+
+
+def check_layers(got, expected, name, case, hint=""):
+    """Compares run_layer's results of cell class `name` with layer_case's expected ones."""
     what = (
-        f"{type(keras_layer).__name__}(return_sequences={keras_layer.return_sequences}, "
-        f"return_state={keras_layer.return_state})"
-        + (", with a mask" if mask is not None else "")
-        + (", from an initial state" if initial_state is not None else "")
+        f"{case['layer']}(return_sequences={case['return_sequences']}, "
+        f"return_state={case['return_state']})"
+        + (", with a mask" if case["mask"] is not None else "")
+        + (", from an initial state" if case["initial_state"] is not None else "")
     )
     assert len(got) == len(expected), (
-        f"RNN({type(cell).__name__}) returned {len(got)} tensors, {what} returns {len(expected)}"
+        f"RNN({name}) returned {len(got)} tensors, {what} returns {len(expected)}"
     )
     for index, (value, reference) in enumerate(zip(got, expected, strict=True)):
         part = "the output" if index == 0 else f"final state {index - 1}"
-        assert_close(
-            value, reference, f"{part} of RNN({type(cell).__name__}) against {what}", hint=hint
-        )
+        assert_close(value, reference, f"{part} of RNN({name}) against {what}", hint=hint)
 
 
 # %% [markdown]
@@ -258,52 +342,64 @@ class RNNCell(keras.layers.Layer):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_rnn_cell_build", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-cell = RNNCell(5)
-cell.build((None, 3))
+with answers:
+    weights = built_weights(RNNCell(5), 3)
 for name, shape in [("kernel", (3, 5)), ("recurrent_kernel", (5, 5)), ("bias", (5,))]:
-    assert hasattr(cell, name), (
+    assert name in weights, (
         f"RNNCell has no attribute '{name}': store the weight as self.{name}"
     )
-    assert_shape(getattr(cell, name), shape, f"RNNCell(5).{name} for inputs of size 3")
+    assert_shape(weights[name], shape, f"RNNCell(5).{name} for inputs of size 3")
 ### BEGIN HIDDEN TESTS
-cell = RNNCell(7, name="my_rnn_cell")
-cell.build((None, 4))
+bad_units = [0, -3, 2.5, "4"]
+with answers:
+    facts = cell_facts(RNNCell, 7, 4, "my_rnn_cell")
+    messages = units_errors(RNNCell, bad_units)
 reference = keras.layers.SimpleRNNCell(7)
 reference.build((None, 4))
-assert cell.state_size == 7 and cell.output_size == 7, "state_size and output_size should be units"
+assert facts["state_size"] == 7 and facts["output_size"] == 7, (
+    "state_size and output_size should be units"
+)
 for name in CELL_WEIGHTS:
-    assert_shape(getattr(cell, name), tuple(getattr(reference, name).shape), f"RNNCell(7).{name}")
-assert len(cell.trainable_weights) == 3, "the three weights must be trainable"
-assert_close(cell.bias, np.zeros(7), "the initial bias", hint="Initialize the bias with zeros.")
-config = cell.get_config()
-assert config.get("units") == 7, "get_config() should include units"
-rebuilt = RNNCell.from_config(config)
-assert rebuilt.units == 7 and rebuilt.name == "my_rnn_cell", (
+    assert name in facts["weights"], (
+        f"RNNCell has no attribute '{name}': store the weight as self.{name}"
+    )
+    assert_shape(
+        facts["weights"][name], tuple(getattr(reference, name).shape), f"RNNCell(7).{name}"
+    )
+assert facts["trainable_weights"] == 3, "the three weights must be trainable"
+assert_close(
+    facts["weights"]["bias"],
+    np.zeros(7),
+    "the initial bias",
+    hint="Initialize the bias with zeros.",
+)
+assert facts["config_units"] == 7, "get_config() should include units"
+assert facts["rebuilt"] == (7, "my_rnn_cell"), (
     "from_config(get_config()) should rebuild the same cell: merge in the base config"
 )
-for bad in (0, -3, 2.5, "4"):
-    try:
-        RNNCell(bad)
-    except ValueError as error:
-        assert "Expected" in str(error) and "received" in str(error), (
-            f"the ValueError for units={bad!r} should read 'Expected ..., received: ...'"
-        )
-    else:
-        raise AssertionError(f"RNNCell({bad!r}) should raise a ValueError")
+for bad, message in zip(bad_units, messages, strict=True):
+    assert message is not None, f"RNNCell({bad!r}) should raise a ValueError"
+    assert "Expected" in message and "received" in message, (
+        f"the ValueError for units={bad!r} should read 'Expected ..., received: ...'"
+    )
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_rnn_cell_step", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(1)
-compare_step(RNNCell(4), keras.layers.SimpleRNNCell(4), 3, rng, ["h"])
+case, expected = step_case(keras.layers.SimpleRNNCell(4), 3, rng)
+with answers:
+    got = run_step(RNNCell(4), case)
+check_step(got, expected, "RNNCell", ["h"])
 ### BEGIN HIDDEN TESTS
 for units, input_dim, batch in [(5, 5, 2), (3, 6, 4), (8, 1, 1)]:
-    compare_step(
-        RNNCell(units),
-        keras.layers.SimpleRNNCell(units),
-        input_dim,
-        rng,
+    case, expected = step_case(keras.layers.SimpleRNNCell(units), input_dim, rng, batch=batch)
+    with answers:
+        got = run_step(RNNCell(units), case)
+    check_step(
+        got,
+        expected,
+        "RNNCell",
         ["h"],
-        batch=batch,
         hint="h_t = tanh(x_t W + h_{t-1} U + b): the kernel multiplies the inputs, the "
         "recurrent kernel the previous state.",
     )
@@ -312,26 +408,34 @@ for units, input_dim, batch in [(5, 5, 2), (3, 6, 4), (8, 1, 1)]:
 # %% nbgrader={"grade": true, "grade_id": "test_rnn_sequences", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(2)
 x = rng.normal(size=(3, 6, 4)).astype("float32")
-compare_layers(RNNCell(5), keras.layers.SimpleRNN(5, return_sequences=True), x, rng)
+case, expected = layer_case(keras.layers.SimpleRNN(5, return_sequences=True), x, rng)
+with answers:
+    got = run_layer(RNNCell(5), case)
+check_layers(got, expected, "RNNCell", case)
 ### BEGIN HIDDEN TESTS
 hint = "Read the previous state from states[0] and return the new one as the state."
 x = rng.normal(size=(4, 9, 3)).astype("float32")
-compare_layers(RNNCell(3), keras.layers.SimpleRNN(3, return_state=True), x, rng, hint=hint)
-compare_layers(
-    RNNCell(6),
+case, expected = layer_case(keras.layers.SimpleRNN(3, return_state=True), x, rng)
+with answers:
+    got = run_layer(RNNCell(3), case)
+check_layers(got, expected, "RNNCell", case, hint=hint)
+case, expected = layer_case(
     keras.layers.SimpleRNN(6, return_sequences=True, return_state=True),
     x,
     rng,
     initial_state=[rng.normal(size=(4, 6)).astype("float32")],
-    hint=hint,
 )
+with answers:
+    got = run_layer(RNNCell(6), case)
+check_layers(got, expected, "RNNCell", case, hint=hint)
 mask = np.ones((4, 9), dtype=bool)
 mask[0, 5:] = False
 mask[2, 2:] = False
 mask[3, 3:6] = False
-compare_layers(
-    RNNCell(4), keras.layers.SimpleRNN(4, return_sequences=True), x, rng, mask=mask, hint=hint
-)
+case, expected = layer_case(keras.layers.SimpleRNN(4, return_sequences=True), x, rng, mask=mask)
+with answers:
+    got = run_layer(RNNCell(4), case)
+check_layers(got, expected, "RNNCell", case, hint=hint)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -441,57 +545,63 @@ class LSTMCell(keras.layers.Layer):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_lstm_cell_build", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-cell = LSTMCell(5)
-cell.build((None, 3))
+with answers:
+    weights = built_weights(LSTMCell(5), 3)
 for name, shape in [("kernel", (3, 20)), ("recurrent_kernel", (5, 20)), ("bias", (20,))]:
-    assert hasattr(cell, name), (
+    assert name in weights, (
         f"LSTMCell has no attribute '{name}': store the weight as self.{name}"
     )
-    assert_shape(getattr(cell, name), shape, f"LSTMCell(5).{name} for inputs of size 3")
+    assert_shape(weights[name], shape, f"LSTMCell(5).{name} for inputs of size 3")
 ### BEGIN HIDDEN TESTS
-cell = LSTMCell(6, name="my_lstm_cell")
-cell.build((None, 2))
+bad_units = [0, -1, 3.0]
+with answers:
+    facts = cell_facts(LSTMCell, 6, 2, "my_lstm_cell")
+    messages = units_errors(LSTMCell, bad_units)
 reference = keras.layers.LSTMCell(6)
 reference.build((None, 2))
-assert list(as_list(cell.state_size)) == [6, 6] and cell.output_size == 6, (
+assert list(as_list(facts["state_size"])) == [6, 6] and facts["output_size"] == 6, (
     "an LSTM cell has two states of size units, [h, c], and outputs h"
 )
 for name in CELL_WEIGHTS:
-    assert_shape(getattr(cell, name), tuple(getattr(reference, name).shape), f"LSTMCell(6).{name}")
-assert len(cell.trainable_weights) == 3, "the three weights must be trainable"
+    assert name in facts["weights"], (
+        f"LSTMCell has no attribute '{name}': store the weight as self.{name}"
+    )
+    assert_shape(
+        facts["weights"][name], tuple(getattr(reference, name).shape), f"LSTMCell(6).{name}"
+    )
+assert facts["trainable_weights"] == 3, "the three weights must be trainable"
 assert_close(
-    cell.bias,
+    facts["weights"]["bias"],
     reference.bias,
     "the initial bias of LSTMCell(6)",
     hint="Zeros, except ones in the forget-gate slice (the second block of units).",
 )
-rebuilt = LSTMCell.from_config(cell.get_config())
-assert rebuilt.units == 6 and rebuilt.name == "my_lstm_cell", (
+assert facts["rebuilt"] == (6, "my_lstm_cell"), (
     "from_config(get_config()) should rebuild the same cell: include units and the base config"
 )
-for bad in (0, -1, 3.0):
-    try:
-        LSTMCell(bad)
-    except ValueError as error:
-        assert "Expected" in str(error) and "received" in str(error), (
-            f"the ValueError for units={bad!r} should read 'Expected ..., received: ...'"
-        )
-    else:
-        raise AssertionError(f"LSTMCell({bad!r}) should raise a ValueError")
+for bad, message in zip(bad_units, messages, strict=True):
+    assert message is not None, f"LSTMCell({bad!r}) should raise a ValueError"
+    assert "Expected" in message and "received" in message, (
+        f"the ValueError for units={bad!r} should read 'Expected ..., received: ...'"
+    )
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_lstm_cell_step", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(3)
-compare_step(LSTMCell(4), keras.layers.LSTMCell(4), 3, rng, ["h", "c"])
+case, expected = step_case(keras.layers.LSTMCell(4), 3, rng)
+with answers:
+    got = run_step(LSTMCell(4), case)
+check_step(got, expected, "LSTMCell", ["h", "c"])
 ### BEGIN HIDDEN TESTS
 for units, input_dim, batch in [(5, 5, 2), (3, 7, 4), (6, 2, 1)]:
-    compare_step(
-        LSTMCell(units),
-        keras.layers.LSTMCell(units),
-        input_dim,
-        rng,
+    case, expected = step_case(keras.layers.LSTMCell(units), input_dim, rng, batch=batch)
+    with answers:
+        got = run_step(LSTMCell(units), case)
+    check_step(
+        got,
+        expected,
+        "LSTMCell",
         ["h", "c"],
-        batch=batch,
         hint="Check the block order (i, f, g, o), which term the forget gate multiplies, "
         "and h = o * tanh(c).",
     )
@@ -500,26 +610,34 @@ for units, input_dim, batch in [(5, 5, 2), (3, 7, 4), (6, 2, 1)]:
 # %% nbgrader={"grade": true, "grade_id": "test_lstm_sequences", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(4)
 x = rng.normal(size=(3, 6, 4)).astype("float32")
-compare_layers(LSTMCell(5), keras.layers.LSTM(5, return_sequences=True), x, rng)
+case, expected = layer_case(keras.layers.LSTM(5, return_sequences=True), x, rng)
+with answers:
+    got = run_layer(LSTMCell(5), case)
+check_layers(got, expected, "LSTMCell", case)
 ### BEGIN HIDDEN TESTS
 hint = "Return the new states as [h, c], and read them from states in the same order."
 x = rng.normal(size=(4, 10, 3)).astype("float32")
-compare_layers(LSTMCell(3), keras.layers.LSTM(3, return_state=True), x, rng, hint=hint)
-compare_layers(
-    LSTMCell(5),
+case, expected = layer_case(keras.layers.LSTM(3, return_state=True), x, rng)
+with answers:
+    got = run_layer(LSTMCell(3), case)
+check_layers(got, expected, "LSTMCell", case, hint=hint)
+case, expected = layer_case(
     keras.layers.LSTM(5, return_sequences=True, return_state=True),
     x,
     rng,
     initial_state=[rng.normal(size=(4, 5)).astype("float32") for _ in range(2)],
-    hint=hint,
 )
+with answers:
+    got = run_layer(LSTMCell(5), case)
+check_layers(got, expected, "LSTMCell", case, hint=hint)
 mask = np.ones((4, 10), dtype=bool)
 mask[1, 6:] = False
 mask[2, 1:] = False
 mask[3, 4:7] = False
-compare_layers(
-    LSTMCell(4), keras.layers.LSTM(4, return_sequences=True), x, rng, mask=mask, hint=hint
-)
+case, expected = layer_case(keras.layers.LSTM(4, return_sequences=True), x, rng, mask=mask)
+with answers:
+    got = run_layer(LSTMCell(4), case)
+check_layers(got, expected, "LSTMCell", case, hint=hint)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -620,52 +738,63 @@ class GRUCell(keras.layers.Layer):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_gru_cell_build", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-cell = GRUCell(5)
-cell.build((None, 3))
+with answers:
+    weights = built_weights(GRUCell(5), 3)
 for name, shape in [("kernel", (3, 15)), ("recurrent_kernel", (5, 15)), ("bias", (2, 15))]:
-    assert hasattr(cell, name), (
+    assert name in weights, (
         f"GRUCell has no attribute '{name}': store the weight as self.{name}"
     )
-    assert_shape(getattr(cell, name), shape, f"GRUCell(5).{name} for inputs of size 3")
+    assert_shape(weights[name], shape, f"GRUCell(5).{name} for inputs of size 3")
 ### BEGIN HIDDEN TESTS
-cell = GRUCell(4, name="my_gru_cell")
-cell.build((None, 6))
+bad_units = [0, -2, None]
+with answers:
+    facts = cell_facts(GRUCell, 4, 6, "my_gru_cell")
+    messages = units_errors(GRUCell, bad_units)
 reference = keras.layers.GRUCell(4)
 reference.build((None, 6))
-assert cell.state_size == 4 and cell.output_size == 4, "state_size and output_size should be units"
-for name in CELL_WEIGHTS:
-    assert_shape(getattr(cell, name), tuple(getattr(reference, name).shape), f"GRUCell(4).{name}")
-assert len(cell.trainable_weights) == 3, "the three weights must be trainable"
-assert_close(
-    cell.bias, np.zeros((2, 12)), "the initial bias", hint="Initialize the bias with zeros."
+assert facts["state_size"] == 4 and facts["output_size"] == 4, (
+    "state_size and output_size should be units"
 )
-rebuilt = GRUCell.from_config(cell.get_config())
-assert rebuilt.units == 4 and rebuilt.name == "my_gru_cell", (
+for name in CELL_WEIGHTS:
+    assert name in facts["weights"], (
+        f"GRUCell has no attribute '{name}': store the weight as self.{name}"
+    )
+    assert_shape(
+        facts["weights"][name], tuple(getattr(reference, name).shape), f"GRUCell(4).{name}"
+    )
+assert facts["trainable_weights"] == 3, "the three weights must be trainable"
+assert_close(
+    facts["weights"]["bias"],
+    np.zeros((2, 12)),
+    "the initial bias",
+    hint="Initialize the bias with zeros.",
+)
+assert facts["rebuilt"] == (4, "my_gru_cell"), (
     "from_config(get_config()) should rebuild the same cell: include units and the base config"
 )
-for bad in (0, -2, None):
-    try:
-        GRUCell(bad)
-    except ValueError as error:
-        assert "Expected" in str(error) and "received" in str(error), (
-            f"the ValueError for units={bad!r} should read 'Expected ..., received: ...'"
-        )
-    else:
-        raise AssertionError(f"GRUCell({bad!r}) should raise a ValueError")
+for bad, message in zip(bad_units, messages, strict=True):
+    assert message is not None, f"GRUCell({bad!r}) should raise a ValueError"
+    assert "Expected" in message and "received" in message, (
+        f"the ValueError for units={bad!r} should read 'Expected ..., received: ...'"
+    )
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_gru_cell_step", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(5)
-compare_step(GRUCell(4), keras.layers.GRUCell(4), 3, rng, ["h"])
+case, expected = step_case(keras.layers.GRUCell(4), 3, rng)
+with answers:
+    got = run_step(GRUCell(4), case)
+check_step(got, expected, "GRUCell", ["h"])
 ### BEGIN HIDDEN TESTS
 for units, input_dim, batch in [(5, 5, 2), (3, 7, 4), (6, 2, 1)]:
-    compare_step(
-        GRUCell(units),
-        keras.layers.GRUCell(units),
-        input_dim,
-        rng,
+    case, expected = step_case(keras.layers.GRUCell(units), input_dim, rng, batch=batch)
+    with answers:
+        got = run_step(GRUCell(units), case)
+    check_step(
+        got,
+        expected,
+        "GRUCell",
         ["h"],
-        batch=batch,
         hint="Check the block order (z, r, candidate), that r multiplies h U + b^h after the "
         "product, and that z multiplies the previous state.",
     )
@@ -674,24 +803,34 @@ for units, input_dim, batch in [(5, 5, 2), (3, 7, 4), (6, 2, 1)]:
 # %% nbgrader={"grade": true, "grade_id": "test_gru_sequences", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(6)
 x = rng.normal(size=(3, 6, 4)).astype("float32")
-compare_layers(GRUCell(5), keras.layers.GRU(5, return_sequences=True), x, rng)
+case, expected = layer_case(keras.layers.GRU(5, return_sequences=True), x, rng)
+with answers:
+    got = run_layer(GRUCell(5), case)
+check_layers(got, expected, "GRUCell", case)
 ### BEGIN HIDDEN TESTS
 hint = "Read the previous state from states[0] and return the new one as the state."
 x = rng.normal(size=(4, 10, 3)).astype("float32")
-compare_layers(GRUCell(3), keras.layers.GRU(3, return_state=True), x, rng, hint=hint)
-compare_layers(
-    GRUCell(5),
+case, expected = layer_case(keras.layers.GRU(3, return_state=True), x, rng)
+with answers:
+    got = run_layer(GRUCell(3), case)
+check_layers(got, expected, "GRUCell", case, hint=hint)
+case, expected = layer_case(
     keras.layers.GRU(5, return_sequences=True, return_state=True),
     x,
     rng,
     initial_state=[rng.normal(size=(4, 5)).astype("float32")],
-    hint=hint,
 )
+with answers:
+    got = run_layer(GRUCell(5), case)
+check_layers(got, expected, "GRUCell", case, hint=hint)
 mask = np.ones((4, 10), dtype=bool)
 mask[0, 7:] = False
 mask[1, 1:] = False
 mask[3, 2:5] = False
-compare_layers(GRUCell(4), keras.layers.GRU(4, return_sequences=True), x, rng, mask=mask, hint=hint)
+case, expected = layer_case(keras.layers.GRU(4, return_sequences=True), x, rng, mask=mask)
+with answers:
+    got = run_layer(GRUCell(4), case)
+check_layers(got, expected, "GRUCell", case, hint=hint)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -726,34 +865,49 @@ def gru_parameter_count(input_dim, units, reset_after=True):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_rnn_lstm_parameter_counts", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert rnn_parameter_count(3, 4) == 32, "SimpleRNN(4) on inputs of size 3 has 32 parameters"
+with answers:
+    count = rnn_parameter_count(3, 4)
+assert count == 32, "SimpleRNN(4) on inputs of size 3 has 32 parameters"
 ### BEGIN HIDDEN TESTS
-for input_dim, units in [(1, 1), (3, 4), (10, 32), (64, 16), (7, 128)]:
-    for count, layer, name in [
-        (rnn_parameter_count, keras.layers.SimpleRNN(units), "rnn_parameter_count"),
-        (lstm_parameter_count, keras.layers.LSTM(units), "lstm_parameter_count"),
+sizes = [(1, 1), (3, 4), (10, 32), (64, 16), (7, 128)]
+with answers:
+    counts = {
+        "rnn_parameter_count": [rnn_parameter_count(i, u) for i, u in sizes],
+        "lstm_parameter_count": [lstm_parameter_count(i, u) for i, u in sizes],
+    }
+for index, (input_dim, units) in enumerate(sizes):
+    for name, layer in [
+        ("rnn_parameter_count", keras.layers.SimpleRNN(units)),
+        ("lstm_parameter_count", keras.layers.LSTM(units)),
     ]:
         layer.build((None, None, input_dim))
-        assert count(input_dim, units) == layer.count_params(), (
+        assert counts[name][index] == layer.count_params(), (
             f"{name}({input_dim}, {units}) does not match Keras: count the kernel, the "
             "recurrent kernel and the bias of every block"
         )
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_gru_parameter_counts", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(gru_parameter_count(3, 4), int), "gru_parameter_count should return an int"
+with answers:
+    count = gru_parameter_count(3, 4)
+assert isinstance(count, int), "gru_parameter_count should return an int"
 ### BEGIN HIDDEN TESTS
-for input_dim, units in [(1, 1), (3, 4), (10, 32), (64, 16), (7, 128)]:
-    for reset_after in (True, False):
-        layer = keras.layers.GRU(units, reset_after=reset_after)
-        layer.build((None, None, input_dim))
-        assert gru_parameter_count(input_dim, units, reset_after) == layer.count_params(), (
-            f"gru_parameter_count({input_dim}, {units}, reset_after={reset_after}) does not match "
-            "Keras: how many bias vectors does each convention have?"
-        )
-assert gru_parameter_count(5, 6) == gru_parameter_count(5, 6, reset_after=True), (
-    "the default should be Keras's, reset_after=True"
-)
+cases = [
+    (input_dim, units, reset_after)
+    for input_dim, units in [(1, 1), (3, 4), (10, 32), (64, 16), (7, 128)]
+    for reset_after in (True, False)
+]
+with answers:
+    counts = [gru_parameter_count(i, u, r) for i, u, r in cases]
+    default_counts = (gru_parameter_count(5, 6), gru_parameter_count(5, 6, reset_after=True))
+for (input_dim, units, reset_after), got in zip(cases, counts, strict=True):
+    layer = keras.layers.GRU(units, reset_after=reset_after)
+    layer.build((None, None, input_dim))
+    assert got == layer.count_params(), (
+        f"gru_parameter_count({input_dim}, {units}, reset_after={reset_after}) does not match "
+        "Keras: how many bias vectors does each convention have?"
+    )
+assert default_counts[0] == default_counts[1], "the default should be Keras's, reset_after=True"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -787,9 +941,9 @@ def input_gradient_norms(recurrent_layer, sequences):
 
 # %% nbgrader={"grade": true, "grade_id": "test_input_gradient_norms", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(7)
-probe_layer = keras.layers.SimpleRNN(4)
 probe_sequences = rng.normal(size=(3, 8, 2)).astype("float32")
-norms = input_gradient_norms(probe_layer, probe_sequences)
+with answers:
+    norms = input_gradient_norms(keras.layers.SimpleRNN(4), probe_sequences)
 assert_shape(norms, (8,), "input_gradient_norms(layer, sequences of 8 steps)")
 ### BEGIN HIDDEN TESTS
 for layer, shape in [
@@ -799,12 +953,19 @@ for layer, shape in [
 ]:
     sequences = tf.constant(rng.normal(size=shape).astype("float32"))
     layer.build(shape)
+    # the same layer in your kernel: its class, size and weights
+    kind, units, layer_weights = type(layer).__name__, layer.units, layer.get_weights()
+    with answers:
+        your_layer = getattr(keras.layers, kind)(units)
+        your_layer.build(shape)
+        your_layer.set_weights(layer_weights)
+        got_norms = input_gradient_norms(your_layer, tf.constant(sequences))
     with tf.GradientTape() as tape:
         tape.watch(sequences)
         total = tf.reduce_sum(layer(sequences))
     expected = np.sqrt(np.sum(tape.gradient(total, sequences).numpy() ** 2, axis=(0, 2)))
     assert_close(
-        input_gradient_norms(layer, sequences),
+        got_norms,
         expected,
         f"input_gradient_norms for {type(layer).__name__} on sequences of shape {shape}",
         hint="One norm per time step, over the batch and the features, of the gradient of the "
@@ -880,6 +1041,9 @@ def clipped_train_step(model, optimizer, loss_fn, x, y, max_norm):
 
 
 # %% nbgrader={"grade": false, "grade_id": "clipping_tools", "locked": true, "schema_version": 3, "solution": false}
+mse = keras.losses.MeanSquaredError()
+
+
 def small_sequence_model(seed):
     """SimpleRNN(6) -> Dense(1) on sequences of 2 features, with seeded initial weights."""
     return keras.Sequential(
@@ -905,13 +1069,18 @@ def reference_train_step(model, optimizer, loss_fn, x, y):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_clipped_train_step", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-mse = keras.losses.MeanSquaredError()
 clip_x, clip_y = adding_problem(16, 8, seed=4)
-student_model, reference_model = small_sequence_model(1), small_sequence_model(1)
+with answers:
+    loss, norm = clipped_train_step(
+        small_sequence_model(1),
+        keras.optimizers.SGD(learning_rate=0.5),
+        mse,
+        clip_x,
+        clip_y,
+        max_norm=0.5,
+    )
+reference_model = small_sequence_model(1)
 reference_optimizer = keras.optimizers.SGD(learning_rate=0.5, global_clipnorm=0.5)
-loss, norm = clipped_train_step(
-    student_model, keras.optimizers.SGD(learning_rate=0.5), mse, clip_x, clip_y, max_norm=0.5
-)
 expected_loss, expected_norm = reference_train_step(
     reference_model, reference_optimizer, mse, clip_x, clip_y
 )
@@ -924,28 +1093,39 @@ assert_close(
 )
 ### BEGIN HIDDEN TESTS
 for seed, max_norm, learning_rate in [(2, 0.1, 0.3), (3, 100.0, 0.05), (4, None, 0.05)]:
-    student_model, reference_model = small_sequence_model(seed), small_sequence_model(seed)
-    student_optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+    batches = [adding_problem(16, 6, seed=10 * seed + step) for step in range(2)]
+    # two steps of your function on one model; the norms, then the variables after them
+    with answers:
+        student_model = small_sequence_model(seed)
+        student_optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+        step_norms = []
+        for batch_x, batch_y in batches:
+            _, step_norm = clipped_train_step(
+                student_model, student_optimizer, mse, batch_x, batch_y, max_norm
+            )
+            step_norms.append(to_numpy(step_norm))
+        trained_variables = [to_numpy(v) for v in student_model.trainable_variables]
+    reference_model = small_sequence_model(seed)
     reference_optimizer = keras.optimizers.SGD(
         learning_rate=learning_rate, global_clipnorm=max_norm
     )
-    for step in range(2):
-        x_step, y_step = adding_problem(16, 6, seed=10 * seed + step)
-        loss, norm = clipped_train_step(
-            student_model, student_optimizer, mse, x_step, y_step, max_norm
-        )
+    for step, (x_step, y_step) in enumerate(batches):
         expected_loss, expected_norm = reference_train_step(
             reference_model, reference_optimizer, mse, x_step, y_step
         )
         assert_close(
-            norm,
+            step_norms[step],
             expected_norm,
             f"the global norm at step {step + 1} (max_norm={max_norm})",
             hint="The global norm is the square root of the sum of the squares of every entry "
             "of every gradient, measured before clipping.",
         )
+    assert len(trained_variables) == len(reference_model.trainable_variables), (
+        f"the model has {len(trained_variables)} trainable variables after clipped_train_step, "
+        f"expected {len(reference_model.trainable_variables)}"
+    )
     for index, (variable, expected) in enumerate(
-        zip(student_model.trainable_variables, reference_model.trainable_variables, strict=True)
+        zip(trained_variables, reference_model.trainable_variables, strict=True)
     ):
         assert_close(
             variable,
@@ -1023,35 +1203,47 @@ def make_memory_model(recurrent_layer, length, learning_rate=0.02, max_norm=1.0)
 
 # %% nbgrader={"grade": true, "grade_id": "test_memory_model", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 probe_x, probe_y = adding_problem(6, 9, seed=6)
-probe_model = make_memory_model(keras.layers.SimpleRNN(3), 9)
-assert_shape(probe_model(probe_x), (6, 1), "the predictions of make_memory_model")
+with answers:
+    predictions = to_numpy(make_memory_model(keras.layers.SimpleRNN(3), 9)(probe_x))
+assert_shape(predictions, (6, 1), "the predictions of make_memory_model")
 ### BEGIN HIDDEN TESTS
-probe_layer = keras.layers.GRU(4)
-probe_model = make_memory_model(probe_layer, 9, learning_rate=0.005, max_norm=0.3)
-assert any(layer is probe_layer for layer in probe_model.layers), (
-    "the model should contain the recurrent layer it was given"
-)
-assert tuple(probe_model.input_shape) == (None, 9, 2), "the model takes sequences of (length, 2)"
-dense = probe_model.layers[-1]
-expected = ops.matmul(probe_layer(probe_x), dense.kernel) + dense.bias
-predictions = probe_model(probe_x)
+# a GRU(4) with known weights, in your model and alone
+reference_gru = keras.layers.GRU(4)
+reference_gru.build((None, 9, 2))
+gru_weights = random_cell_weights(reference_gru.cell, np.random.default_rng(8))
+load_cell_weights(reference_gru.cell, gru_weights)
+with answers:
+    probe_layer = keras.layers.GRU(4)
+    probe_layer.build((None, 9, 2))
+    load_cell_weights(probe_layer.cell, gru_weights)
+    probe_model = make_memory_model(probe_layer, 9, learning_rate=0.005, max_norm=0.3)
+    layer_in_model = any(layer is probe_layer for layer in probe_model.layers)
+    input_shape = tuple(probe_model.input_shape)
+    dense_kernel = to_numpy(probe_model.layers[-1].kernel)
+    dense_bias = to_numpy(probe_model.layers[-1].bias)
+    probe_predictions = probe_model(probe_x)
+    gru_predictions = to_numpy(probe_predictions)
+    is_adam = isinstance(probe_model.optimizer, keras.optimizers.Adam)
+    optimizer_learning_rate = to_numpy(probe_model.optimizer.learning_rate)
+    clipping = (probe_model.optimizer.global_clipnorm, probe_model.optimizer.clipnorm)
+    compiled_loss = to_numpy(probe_model.compute_loss(probe_x, probe_y, probe_predictions))
+assert layer_in_model, "the model should contain the recurrent layer it was given"
+assert input_shape == (None, 9, 2), "the model takes sequences of (length, 2)"
+expected = ops.matmul(reference_gru(probe_x), dense_kernel) + dense_bias
 assert_close(
-    predictions,
+    gru_predictions,
     expected,
     "the predictions of make_memory_model",
     hint="The recurrent layer, then Dense(1), nothing else.",
 )
-optimizer = probe_model.optimizer
-assert isinstance(optimizer, keras.optimizers.Adam), "compile the model with keras.optimizers.Adam"
-assert_close(
-    ops.convert_to_numpy(optimizer.learning_rate), 0.005, "the learning rate of the optimizer"
-)
-assert optimizer.global_clipnorm == 0.3 and optimizer.clipnorm is None, (
+assert is_adam, "compile the model with keras.optimizers.Adam"
+assert_close(optimizer_learning_rate, 0.005, "the learning rate of the optimizer")
+assert clipping[0] == 0.3 and clipping[1] is None, (
     "clip by global norm (global_clipnorm=max_norm), not each gradient separately (clipnorm)"
 )
 assert_close(
-    probe_model.compute_loss(probe_x, probe_y, predictions),
-    np.mean((np.array(predictions)[:, 0] - probe_y) ** 2),
+    compiled_loss,
+    np.mean((gru_predictions[:, 0] - probe_y) ** 2),
     "the loss of the compiled model",
     hint="Use the mean squared error.",
 )
@@ -1082,16 +1274,20 @@ gru_mse = float(gru_model.evaluate(x_test, y_test, batch_size=1000, verbose=0))
 print(f"test MSE: baseline {baseline_mse:.4f}, SimpleRNN {simple_mse:.4f}, your GRU {gru_mse:.4f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_memory_task", "locked": true, "points": 3, "schema_version": 3, "solution": false} tags=["training"]
-assert np.isfinite(gru_mse), (
+with answers:
+    your_gru_mse = gru_mse
+assert np.isfinite(your_gru_mse), (
     "the GRU's test error is not finite: look for exploding values in GRUCell"
 )
-assert gru_mse < baseline_mse, (
-    f"your GRU's test error ({gru_mse:.4f}) is not below the baseline's ({baseline_mse:.4f})"
+assert your_gru_mse < baseline_mse, (
+    f"your GRU's test error ({your_gru_mse:.4f}) is not below the baseline's ({baseline_mse:.4f})"
 )
 ### BEGIN HIDDEN TESTS
-assert isinstance(gru_model.layers[0].cell, GRUCell), "the trained model should run your GRUCell"
-assert gru_mse < 0.1 * baseline_mse, (
-    f"your GRU's test error ({gru_mse:.4f}) is not below 10% of the baseline's "
+with answers:
+    runs_your_cell = isinstance(gru_model.layers[0].cell, GRUCell)
+assert runs_your_cell, "the trained model should run your GRUCell"
+assert your_gru_mse < 0.1 * baseline_mse, (
+    f"your GRU's test error ({your_gru_mse:.4f}) is not below 10% of the baseline's "
     f"({0.1 * baseline_mse:.4f}): check GRUCell against part 1 and make_memory_model's settings"
 )
 ### END HIDDEN TESTS
@@ -1173,19 +1369,25 @@ gru_statement = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_gate_activation", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert gate_activation in {"a", "b", "c", "d"}, "set gate_activation to one of 'a', 'b', 'c', 'd'"
+with answers:
+    gate_answer = gate_activation
+assert gate_answer in {"a", "b", "c", "d"}, "set gate_activation to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert gate_activation == "b", "think about what multiplying a signal by a gate value does"
+assert gate_answer == "b", "think about what multiplying a signal by a gate value does"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_state_activation", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert state_activation in {"a", "b", "c", "d"}, "set state_activation to one of 'a', 'b', 'c', 'd'"
+with answers:
+    state_answer = state_activation
+assert state_answer in {"a", "b", "c", "d"}, "set state_activation to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert state_activation == "a", "compare the ranges of tanh and of the sigmoid"
+assert state_answer == "a", "compare the ranges of tanh and of the sigmoid"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_path_factors", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-assert isinstance(rnn_path_factor, float) and isinstance(lstm_path_factor, float), (
+with answers:
+    rnn_factor, lstm_factor = rnn_path_factor, lstm_path_factor
+assert isinstance(rnn_factor, float) and isinstance(lstm_factor, float), (
     "store numbers in rnn_path_factor and lstm_path_factor"
 )
 ### BEGIN HIDDEN TESTS
@@ -1199,13 +1401,13 @@ def path_derivative(decay):
 
 
 assert_close(
-    rnn_path_factor,
+    rnn_factor,
     path_derivative(0.8),
     "rnn_path_factor",
     hint="Each step multiplies the derivative by the factor in front of the previous state.",
 )
 assert_close(
-    lstm_path_factor,
+    lstm_factor,
     path_derivative(0.98),
     "lstm_path_factor",
     hint="Along the cell path, each step multiplies the derivative by f.",
@@ -1213,18 +1415,20 @@ assert_close(
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_lstm_vs_gru", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-assert isinstance(lstm_minus_gru_parameters, int), (
+with answers:
+    parameter_difference, gru_answer = lstm_minus_gru_parameters, gru_statement
+assert isinstance(parameter_difference, int), (
     "store a whole number in lstm_minus_gru_parameters"
 )
-assert gru_statement in {"a", "b", "c", "d"}, "set gru_statement to one of 'a', 'b', 'c', 'd'"
+assert gru_answer in {"a", "b", "c", "d"}, "set gru_statement to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
 lstm_layer, gru_layer = keras.layers.LSTM(64), keras.layers.GRU(64)
 lstm_layer.build((None, None, 16))
 gru_layer.build((None, None, 16))
-assert lstm_minus_gru_parameters == lstm_layer.count_params() - gru_layer.count_params(), (
+assert parameter_difference == lstm_layer.count_params() - gru_layer.count_params(), (
     "not the difference of the two counts: four blocks against three, and mind the GRU's biases"
 )
-assert gru_statement == "b", "look at the last line of the GRU equations in part 1.3"
+assert gru_answer == "b", "look at the last line of the GRU equations in part 1.3"
 ### END HIDDEN TESTS
 
 # %% [markdown]
