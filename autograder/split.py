@@ -220,12 +220,14 @@ def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram
             r - b for j, (r, b) in enumerate(zip(block_reads, block_binds)) if j != index
         ]
         returned.append(binds & read_outside.union(*free_elsewhere))
+    bound_in_test = set(bound_outside)
     bound_outside |= set().union(*returned)
     programs: dict[int, Block] = {}
     replacements = []
     for index, block in enumerate(blocks):
         number = first_number + index
-        wanted = set(block_reads[index])
+        # What it reads before binding it itself, or what the test binds outside blocks.
+        wanted = (block_reads[index] - block_binds[index]) | (block_reads[index] & bound_in_test)
         shipped: dict[str, str] = {}
         pending = sorted(wanted & set(functions))
         while pending:  # a test function may call another, or read the test's names
@@ -350,6 +352,19 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
             kept.setdefault(index, []).append(_segment(lines, node))
             available |= binds
     return {index: "".join(parts) for index, parts in kept.items()}
+
+
+def student_names_judges_read(notebook: NotebookNode) -> dict[str, set[str]]:
+    """For each test whose judge part reads a student's name (a solution cell binds it,
+    the test does not): those names. The judge never has them, so such a test can only
+    fail when graded; `dlcourse verify` would show it, this shows it without running."""
+    students = student_names(notebook)
+    found = {}
+    for grade_id, program in split_notebook(notebook).items():
+        names = (reads([ast.parse(program.judge_source)]) & students) - program.bound
+        if names:
+            found[grade_id] = names
+    return found
 
 
 def names_only_tests_bind(notebook: NotebookNode) -> frozenset[str]:

@@ -9,6 +9,7 @@ import pytest
 from autograder.assignments import discover, resolve
 from autograder.notebooks import is_test_cell, nbgrader_metadata, read_source
 from autograder.release import build_release
+from autograder.split import student_names_judges_read
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("releases")
@@ -105,3 +106,11 @@ def test_prefix_resolution(root, tmp_path):
     assert [a.id for a in resolve(["a02"], tmp_path)] == ["a02_second"]
     with pytest.raises(SystemExit, match="matches several assignments"):
         resolve(["a0"], tmp_path)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=IDS)
+def test_no_judge_part_of_a_test_reads_a_students_name(assignment):
+    """Student code runs only under `with answers:`; the judge never has its names."""
+    for source in assignment.sources:
+        found = student_names_judges_read(read_source(source))
+        assert not found, f"{source.name}: move these uses under `with answers:`: {found}"

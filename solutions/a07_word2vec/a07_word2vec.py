@@ -37,6 +37,12 @@
 # with a fixed seed. The models are compared with Keras's own `Embedding` layers holding
 # the same weights. Before you submit, run `dlcourse check a07_word2vec.ipynb`, which
 # restarts the kernel and runs everything top to bottom, as the grader will.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
+
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import re
@@ -50,7 +56,7 @@ from keras import ops
 from scipy.stats import spearmanr
 
 import course
-from course.checks import assert_close, assert_shape
+from course.checks import answers, assert_close, assert_shape
 from course.data import corpus_tokens, evaluation_file, load_corpus
 
 course.setup(seed=0)
@@ -59,6 +65,7 @@ course.setup(seed=0)
 lee_documents = load_corpus("lee_background")
 lee_tokens = corpus_tokens("lee_background")
 print(f"{len(lee_documents)} documents, {sum(map(len, lee_tokens))} tokens")
+
 
 # %% [markdown]
 # ## Part 1: from text to training examples
@@ -75,6 +82,7 @@ print(f"{len(lee_documents)} documents, {sum(map(len, lee_tokens))} tokens")
 # These are the rules of `gensim.utils.simple_preprocess`, which prepared `lee_tokens`
 # for the rest of the notebook.
 
+
 # %% nbgrader={"grade": false, "grade_id": "tokenize", "locked": false, "schema_version": 3, "solution": true}
 def tokenize(text):
     """Lowercase tokens: runs of letters, 2 to 15 letters long."""
@@ -84,7 +92,8 @@ def tokenize(text):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_tokenize", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-tokens = list(tokenize("The cat sat on 2 mats."))
+with answers:
+    tokens = list(tokenize("The cat sat on 2 mats."))
 assert tokens[:2] == ["the", "cat"], f"tokenize should lowercase and split on non-letters, got {tokens}"
 assert "2" not in tokens, "digits are not letters: they separate tokens and are not kept"
 ### BEGIN HIDDEN TESTS
@@ -98,17 +107,23 @@ for text in [
     "pneumonoultramicroscopicsilicovolcanoconiosis is long, fifteenletters ok",
     "",
 ]:
-    got = list(tokenize(text))
+    with answers:
+        got = list(tokenize(text))
     assert got == simple_preprocess(text), (
         f"tokenize({text!r}) returned {got}: keep lowercase runs of letters (any alphabet) "
         "that are 2 to 15 letters long"
     )
-mismatched = [i for i, text in enumerate(lee_documents) if list(tokenize(text)) != lee_tokens[i]]
+documents = lee_documents
+with answers:
+    tokenized = [list(tokenize(text)) for text in documents]
+assert len(tokenized) == len(lee_tokens), "expected one token list per document of lee_background"
+mismatched = [i for i, document_tokens in enumerate(tokenized) if document_tokens != lee_tokens[i]]
 assert not mismatched, (
     f"tokenize gives other tokens than expected on {len(mismatched)} documents of "
     f"lee_background (the first is document {mismatched[0]})"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 1.2 Vocabulary
@@ -125,6 +140,7 @@ assert not mismatched, (
 #    the original order, with the words that are not in the vocabulary left out. Keep one
 #    array per document, even when it ends up empty: examples must never straddle two
 #    documents.
+
 
 # %% nbgrader={"grade": false, "grade_id": "vocabulary", "locked": false, "schema_version": 3, "solution": true}
 def build_vocabulary(documents, min_count):
@@ -151,14 +167,19 @@ def encode(documents, words):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_vocabulary", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-toy_words, toy_counts = build_vocabulary([["b", "a", "b"], ["c", "a", "b"]], min_count=2)
-assert "c" not in list(toy_words), "words seen fewer than min_count times must be left out"
-assert list(toy_words)[0] == "b", "the most frequent word must come first (id 0)"
+with answers:
+    toy_vocabulary, toy_counts = build_vocabulary([["b", "a", "b"], ["c", "a", "b"]], min_count=2)
+    toy_words = list(toy_vocabulary)
+assert "c" not in toy_words, "words seen fewer than min_count times must be left out"
+assert toy_words[0] == "b", "the most frequent word must come first (id 0)"
 assert_close(toy_counts, [3, 2], "counts of the toy vocabulary")
 ### BEGIN HIDDEN TESTS
 reference_counts = Counter(word for document in lee_tokens for word in document)
+documents = lee_tokens
 for min_count in (1, 5, 20):
-    words, counts = build_vocabulary(lee_tokens, min_count)
+    with answers:
+        vocabulary, counts = build_vocabulary(documents, min_count)
+        words = list(vocabulary)
     expected = sorted(
         (w for w, c in reference_counts.items() if c >= min_count),
         key=lambda w: (-reference_counts[w], w),
@@ -175,8 +196,10 @@ for min_count in (1, 5, 20):
     assert_close(counts, [reference_counts[w] for w in expected], f"counts (min_count={min_count})")
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_encode", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-toy_encoded = encode([["b", "x", "a"], ["x"]], ["b", "a"])
+with answers:
+    toy_encoded = encode([["b", "x", "a"], ["x"]], ["b", "a"])
 assert len(toy_encoded) == 2, "encode should return one array per document, even an empty one"
 assert_close(toy_encoded[0], [0, 1], "encode of ['b', 'x', 'a'] with words ['b', 'a']")
 ### BEGIN HIDDEN TESTS
@@ -184,7 +207,9 @@ assert len(toy_encoded[1]) == 0, "a document of unknown words should become an e
 reference_counts = Counter(word for document in lee_tokens for word in document)
 expected_words = sorted((w for w, c in reference_counts.items() if c >= 5), key=lambda w: (-reference_counts[w], w))
 reference_index = {w: i for i, w in enumerate(expected_words)}
-encoded_lee = encode(lee_tokens, expected_words)
+documents = lee_tokens
+with answers:
+    encoded_lee = encode(documents, expected_words)
 assert len(encoded_lee) == len(lee_tokens), "encode should return one array per document"
 for number, (document, ids) in enumerate(zip(lee_tokens, encoded_lee)):
     ids = np.asarray(ids)
@@ -197,6 +222,7 @@ for number, (document, ids) in enumerate(zip(lee_tokens, encoded_lee)):
         "document's order, unknown words left out"
     )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 1.3 Subsampling frequent words
@@ -221,6 +247,7 @@ for number, (document, ids) in enumerate(zip(lee_tokens, encoded_lee)):
 # The training loop calls `subsample` again at every epoch, so each epoch sees another
 # random thinning of the corpus.
 
+
 # %% nbgrader={"grade": false, "grade_id": "subsampling", "locked": false, "schema_version": 3, "solution": true}
 def keep_probabilities(counts, threshold=1e-3):
     """Mikolov's probability of keeping one occurrence of each word."""
@@ -238,7 +265,8 @@ def subsample(encoded_documents, keep, rng):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_keep_probabilities", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-toy_keep = np.asarray(keep_probabilities(np.array([900, 90, 10]), threshold=0.01))
+with answers:
+    toy_keep = np.asarray(keep_probabilities(np.array([900, 90, 10]), threshold=0.01))
 assert_shape(toy_keep, (3,), "keep_probabilities for 3 words")
 assert toy_keep[0] < toy_keep[1] < 1.0 and toy_keep[2] == 1.0, (
     "frequent words should be kept less often, and words rarer than the threshold always"
@@ -248,21 +276,26 @@ lee_counts = np.array(sorted(Counter(w for d in lee_tokens for w in d).values(),
 for counts, threshold in [(np.array([900, 90, 10]), 0.01), (lee_counts, 1e-3), (lee_counts, 1e-4), (lee_counts[:50], 1e-2)]:
     frequencies = counts / counts.sum()
     expected = np.minimum(1.0, np.sqrt(threshold / frequencies))
+    with answers:
+        got = keep_probabilities(counts, threshold=threshold)
     assert_close(
-        keep_probabilities(counts, threshold=threshold),
+        got,
         expected,
         f"keep_probabilities with threshold {threshold} for {len(counts)} words",
         hint="f(w) is the count divided by the total count; cap the probability at 1.",
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_subsample", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 toy_documents = [np.array([0, 1, 2, 1]), np.array([2, 2])]
-kept = subsample(toy_documents, np.ones(3), np.random.default_rng(0))
+with answers:
+    kept = subsample(toy_documents, np.ones(3), np.random.default_rng(0))
 assert len(kept) == 2 and all(np.array_equal(a, b) for a, b in zip(kept, toy_documents)), (
     "with every keep probability at 1, subsample should return the documents unchanged"
 )
-kept = subsample(toy_documents, np.array([0.0, 1.0, 1.0]), np.random.default_rng(0))
+with answers:
+    kept = subsample(toy_documents, np.array([0.0, 1.0, 1.0]), np.random.default_rng(0))
 assert 0 not in np.concatenate(kept), "a word with keep probability 0 must never be kept"
 ### BEGIN HIDDEN TESTS
 reference_counts = Counter(word for document in lee_tokens for word in document)
@@ -271,7 +304,8 @@ index = {w: i for i, w in enumerate(words_by_count)}
 documents = [np.array([index[w] for w in d], dtype=np.int64) for d in lee_tokens]
 counts = np.array([reference_counts[w] for w in words_by_count])
 keep = np.minimum(1.0, np.sqrt(1e-3 / (counts / counts.sum())))
-kept = subsample(documents, keep, np.random.default_rng(42))
+with answers:
+    kept = subsample(documents, keep, np.random.default_rng(42))
 assert len(kept) == len(documents), "subsample should return one array per document"
 for number, (original, thinned) in enumerate(zip(documents, kept)):
     position = 0
@@ -300,11 +334,13 @@ for word in range(30):
         f"{kept_occurrences[word]} times out of {n}: keep an occurrence when a uniform "
         "random number is below keep[w]"
     )
-again = subsample(documents, keep, np.random.default_rng(42))
-assert all(np.array_equal(a, b) for a, b in zip(kept, again)), (
+with answers:
+    again = subsample(documents, keep, np.random.default_rng(42))
+assert len(again) == len(kept) and all(np.array_equal(a, b) for a, b in zip(kept, again)), (
     "subsample with the same seed gave another result: draw the random numbers from rng"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 1.4 Skip-gram and CBOW examples
@@ -328,6 +364,7 @@ assert all(np.array_equal(a, b) for a, b in zip(kept, again)), (
 # Both must be fast on the whole corpus: a loop over documents with NumPy slicing per
 # offset (`document[:-k]` against `document[k:]`) does it in milliseconds. Examples
 # never cross from one document into the next.
+
 
 # %% nbgrader={"grade": false, "grade_id": "examples", "locked": false, "schema_version": 3, "solution": true}
 def skipgram_pairs(encoded_documents, window):
@@ -362,7 +399,8 @@ def cbow_examples(encoded_documents, window):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_skipgram_pairs", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-centres, contexts = skipgram_pairs([np.array([4, 7, 9])], window=1)
+with answers:
+    centres, contexts = skipgram_pairs([np.array([4, 7, 9])], window=1)
 assert len(centres) == len(contexts) == 4, (
     f"[4, 7, 9] with window=1 has 4 (centre, context) pairs, got {len(centres)}: "
     "each word pairs with the words at distance 1 to window"
@@ -388,7 +426,8 @@ cases = [
     ([rng.integers(0, 50, size=n) for n in (9, 5, 20)], 5),
 ]
 for documents, window in cases:
-    centres, contexts = skipgram_pairs(documents, window)
+    with answers:
+        centres, contexts = skipgram_pairs(documents, window)
     got = sorted(zip(np.asarray(centres).tolist(), np.asarray(contexts).tolist()))
     expected = [(int(a), int(b)) for a, b in reference_skipgram(documents, window)]
     assert len(got) == len(expected), (
@@ -402,8 +441,10 @@ for documents, window in cases:
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_cbow_examples", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-contexts, centres = cbow_examples([np.array([4, 7, 9])], window=1)
+with answers:
+    contexts, centres = cbow_examples([np.array([4, 7, 9])], window=1)
 assert_shape(contexts, (3, 2), "contexts of [4, 7, 9] with window=1")
 assert_close(centres, [4, 7, 9], "centres of [4, 7, 9]")
 ### BEGIN HIDDEN TESTS
@@ -428,7 +469,8 @@ cases = [
     ([rng.integers(0, 50, size=n) for n in (12, 1, 7, 30, 2)], 4),
 ]
 for documents, window in cases:
-    contexts, centres = cbow_examples(documents, window)
+    with answers:
+        contexts, centres = cbow_examples(documents, window)
     expected_contexts, expected_centres = reference_cbow(documents, window)
     where = f"window={window}, documents of lengths {[len(d) for d in documents]}"
     assert_shape(contexts, expected_contexts.shape, f"contexts ({where})")
@@ -441,6 +483,7 @@ for documents, window in cases:
         "left to right, -1 outside the document"
     )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 1.5 Negative samples
@@ -465,6 +508,7 @@ for documents, window in cases:
 # frequencies with the exact distribution (a chi-square test and the total-variation
 # distance).
 
+
 # %% nbgrader={"grade": false, "grade_id": "negatives", "locked": false, "schema_version": 3, "solution": true}
 def noise_distribution(counts, power=0.75):
     """Unigram distribution raised to `power`, renormalized."""
@@ -482,29 +526,36 @@ def sample_negatives(probabilities, shape, rng):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_noise_distribution", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-toy_noise = np.asarray(noise_distribution(np.array([81, 16, 1])))
+with answers:
+    toy_noise = np.asarray(noise_distribution(np.array([81, 16, 1])))
 assert_shape(toy_noise, (3,), "noise_distribution for 3 words")
 assert_close(np.sum(toy_noise), 1.0, "the sum of the noise distribution")
 ### BEGIN HIDDEN TESTS
 lee_counts = np.array(sorted(Counter(w for d in lee_tokens for w in d).values(), reverse=True))
 for counts, power in [(np.array([81, 16, 1]), 0.75), (lee_counts, 0.75), (lee_counts[:100], 0.5), (lee_counts[:100], 1.0)]:
     weights = counts.astype(np.float64) ** power
+    with answers:
+        got = noise_distribution(counts, power=power)
     assert_close(
-        noise_distribution(counts, power=power),
+        got,
         weights / weights.sum(),
         f"noise_distribution with power {power} for {len(counts)} words",
         hint="Raise the counts to the power, then divide by the sum of the powered counts.",
     )
+with answers:
+    got = noise_distribution(lee_counts)
 assert_close(
-    noise_distribution(lee_counts),
+    got,
     lee_counts**0.75 / np.sum(lee_counts**0.75),
     "noise_distribution with the default power",
     hint="The default power is 0.75.",
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_sample_negatives", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-toy_draws = np.asarray(sample_negatives(np.array([0.5, 0.3, 0.2, 0.0]), (1000, 5), np.random.default_rng(0)))
+with answers:
+    toy_draws = np.asarray(sample_negatives(np.array([0.5, 0.3, 0.2, 0.0]), (1000, 5), np.random.default_rng(0)))
 assert_shape(toy_draws, (1000, 5), "sample_negatives(probabilities, (1000, 5), rng)")
 assert np.issubdtype(toy_draws.dtype, np.integer), "sample_negatives should return integer ids"
 assert toy_draws.min() >= 0 and toy_draws.max() <= 2, (
@@ -516,7 +567,8 @@ from scipy.stats import chisquare
 lee_counts = np.array(sorted(Counter(w for d in lee_tokens for w in d).values(), reverse=True))
 lee_counts = lee_counts[lee_counts >= 5]
 exact = lee_counts**0.75 / np.sum(lee_counts**0.75)
-draws = np.asarray(sample_negatives(exact, (40000, 5), np.random.default_rng(2024))).reshape(-1)
+with answers:
+    draws = np.asarray(sample_negatives(exact, (40000, 5), np.random.default_rng(2024))).reshape(-1)
 assert draws.min() >= 0 and draws.max() < len(exact), "sample_negatives returned ids outside the vocabulary"
 observed = np.bincount(draws, minlength=len(exact))
 # the 20 most likely words one by one, then the rest in 10 groups of similar mass
@@ -530,9 +582,11 @@ assert p_value > 1e-4 and distance < 0.06, (
     f"200,000 draws do not follow the given probabilities (chi-square p-value {p_value:.1e}, "
     f"total-variation distance {distance:.3f}): draw each id with its probability"
 )
-again = np.asarray(sample_negatives(exact, (40000, 5), np.random.default_rng(2024))).reshape(-1)
+with answers:
+    again = np.asarray(sample_negatives(exact, (40000, 5), np.random.default_rng(2024))).reshape(-1)
 assert np.array_equal(draws, again), "the same seed gave other draws: use rng, not np.random"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 1.6 The input pipeline
@@ -556,6 +610,7 @@ assert np.array_equal(draws, again), "the same seed gave other draws: use rng, n
 # `(n, 2 * window)`); `targets` is the other array. Each epoch makes a new dataset with
 # another seed, so every epoch has fresh negatives and a fresh order.
 
+
 # %% nbgrader={"grade": false, "grade_id": "pipeline", "locked": false, "schema_version": 3, "solution": true}
 def make_dataset(inputs, targets, probabilities, negatives, batch_size, seed):
     """Shuffled batches of (inputs, candidates); candidates[:, 0] is the target."""
@@ -571,9 +626,11 @@ def make_dataset(inputs, targets, probabilities, negatives, batch_size, seed):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_make_dataset", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-toy_dataset = make_dataset(np.arange(10), np.arange(10) + 100, np.full(200, 1 / 200), 3, 4, seed=0)
-assert isinstance(toy_dataset, tf.data.Dataset), "make_dataset should return a tf.data.Dataset"
-toy_batches = [(np.asarray(a), np.asarray(b)) for a, b in toy_dataset]
+with answers:
+    toy_dataset = make_dataset(np.arange(10), np.arange(10) + 100, np.full(200, 1 / 200), 3, 4, seed=0)
+    is_dataset = isinstance(toy_dataset, tf.data.Dataset)
+    toy_batches = [(np.asarray(a), np.asarray(b)) for a, b in toy_dataset] if is_dataset else None
+assert is_dataset, "make_dataset should return a tf.data.Dataset"
 assert [len(a) for a, _ in toy_batches] == [4, 4, 2], "10 examples in batches of 4 make batches of 4, 4 and 2"
 assert_shape(toy_batches[0][1], (4, 4), "candidates of a batch of 4 examples with 3 negatives")
 ### BEGIN HIDDEN TESTS
@@ -588,7 +645,10 @@ probabilities /= probabilities.sum()
 centres, contexts = rng.integers(0, 60, size=500), rng.integers(0, 60, size=500)
 windows = rng.integers(-1, 60, size=(300, 4))
 for inputs, targets, negatives, batch_size in [(centres, contexts, 5, 64), (windows, contexts[:300], 2, 128)]:
-    got_inputs, candidates, batches = collect(make_dataset(inputs, targets, probabilities, negatives, batch_size, seed=7))
+    with answers:
+        got_inputs, candidates, batches = collect(make_dataset(inputs, targets, probabilities, negatives, batch_size, seed=7))
+        same_seed = collect(make_dataset(inputs, targets, probabilities, negatives, batch_size, seed=7))
+        other_seed = collect(make_dataset(inputs, targets, probabilities, negatives, batch_size, seed=8))
     expected_sizes = [batch_size] * (len(targets) // batch_size) + ([len(targets) % batch_size] if len(targets) % batch_size else [])
     assert [len(a) for a, _ in batches] == expected_sizes, f"batches of {batch_size} examples expected"
     assert_shape(candidates, (len(targets), 1 + negatives), "all candidates")
@@ -602,13 +662,12 @@ for inputs, targets, negatives, batch_size in [(centres, contexts, 5, 64), (wind
         "target in column 0 and shuffle inputs and candidates with the same permutation"
     )
     assert not np.array_equal(got_inputs, inputs), "the examples are not shuffled"
-    same_seed = collect(make_dataset(inputs, targets, probabilities, negatives, batch_size, seed=7))
     assert np.array_equal(same_seed[0], got_inputs) and np.array_equal(same_seed[1], candidates), (
         "the same seed gave another dataset: draw everything from np.random.default_rng(seed)"
     )
-    other_seed = collect(make_dataset(inputs, targets, probabilities, negatives, batch_size, seed=8))
     assert not np.array_equal(other_seed[1], candidates), "another seed should give other negatives"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 2: the models
@@ -639,6 +698,7 @@ for inputs, targets, negatives, batch_size in [(centres, contexts, 5, 64), (wind
 #   `keras.ops` (`ops.take(table, ids, axis=0)` looks rows up; `ops.einsum` or a
 #   product and a sum give the dot products).
 # - `get_config()`: the base config plus both sizes.
+
 
 # %% nbgrader={"grade": false, "grade_id": "skipgram_layer", "locked": false, "schema_version": 3, "solution": true}
 class SkipGram(keras.layers.Layer):
@@ -726,6 +786,7 @@ class SkipGram(keras.layers.Layer):
 # `(batch, n)`, and the result has shape `(batch, n)`. `ops.take` cannot look up `-1`:
 # look up `ops.maximum(contexts, 0)` and multiply by a mask of the real positions.
 
+
 # %% nbgrader={"grade": false, "grade_id": "cbow_layer", "locked": false, "schema_version": 3, "solution": true}
 class CBOW(SkipGram):
     """CBOW scores: the mean input vector of the contexts dotted with candidate output vectors.
@@ -753,6 +814,7 @@ class CBOW(SkipGram):
 # `keras.layers.Embedding` layers (Keras's own lookup table), and compare the scores and
 # their gradients. `embedding_lookup` is that reference lookup; use it to debug.
 
+
 # %% nbgrader={"grade": false, "grade_id": "test_tools", "locked": true, "schema_version": 3, "solution": false}
 def embedding_lookup(table, ids):
     """Rows `ids` of `table`, looked up by a keras.layers.Embedding holding `table`."""
@@ -772,60 +834,75 @@ def load_tables(layer, input_table, output_table, id_shapes):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_skipgram_layer", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-layer = SkipGram(vocabulary_size=30, embedding_dim=8)
-layer.build(((None,), (None, 6)))
-assert len(layer.trainable_weights) == 2, "build() should create two trainable tables"
-assert_shape(layer.input_embeddings, (30, 8), "layer.input_embeddings")
-assert_shape(layer.output_embeddings, (30, 8), "layer.output_embeddings")
+with answers:
+    layer = SkipGram(vocabulary_size=30, embedding_dim=8)
+    layer.build(((None,), (None, 6)))
+    trainable_count = len(layer.trainable_weights)
+    input_table = ops.convert_to_numpy(layer.input_embeddings)
+    output_table = ops.convert_to_numpy(layer.output_embeddings)
+assert trainable_count == 2, "build() should create two trainable tables"
+assert_shape(input_table, (30, 8), "layer.input_embeddings")
+assert_shape(output_table, (30, 8), "layer.output_embeddings")
 ### BEGIN HIDDEN TESTS
-input_table = ops.convert_to_numpy(layer.input_embeddings)
-output_table = ops.convert_to_numpy(layer.output_embeddings)
 assert_close(output_table, np.zeros((30, 8)), "initial output_embeddings", hint="Start the output vectors at zero.")
 assert np.abs(input_table).max() <= 0.5 / 8 + 1e-7 and np.abs(input_table).max() > 0.1 / 8, (
     "initial input_embeddings should be uniform in [-0.5/d, 0.5/d], d = embedding_dim"
 )
-assert len({id(v) for v in layer.trainable_weights}) == 2, "the two tables must be two distinct weights"
-config = SkipGram(vocabulary_size=12, embedding_dim=3, name="words").get_config()
-assert config.get("vocabulary_size") == 12 and config.get("embedding_dim") == 3, (
-    "get_config() should include vocabulary_size and embedding_dim"
-)
-rebuilt = SkipGram.from_config(config)
-assert rebuilt.name == "words" and rebuilt.embedding_dim == 3, (
+with answers:
+    fresh_layer = SkipGram(vocabulary_size=30, embedding_dim=8)
+    fresh_layer.build(((None,), (None, 6)))
+    distinct_tables = len({id(v) for v in fresh_layer.trainable_weights})
+    config = SkipGram(vocabulary_size=12, embedding_dim=3, name="words").get_config()
+    config_sizes = (config.get("vocabulary_size"), config.get("embedding_dim"))
+assert distinct_tables == 2, "the two tables must be two distinct weights"
+assert config_sizes == (12, 3), "get_config() should include vocabulary_size and embedding_dim"
+with answers:
+    rebuilt = SkipGram.from_config(SkipGram(vocabulary_size=12, embedding_dim=3, name="words").get_config())
+    rebuilt_name, rebuilt_dim = rebuilt.name, rebuilt.embedding_dim
+assert rebuilt_name == "words" and rebuilt_dim == 3, (
     "from_config(get_config()) should rebuild the layer, name included: merge the base config"
 )
 for bad in ({"vocabulary_size": 0, "embedding_dim": 4}, {"vocabulary_size": 10, "embedding_dim": -2},
             {"vocabulary_size": 10, "embedding_dim": 2.5}, {"vocabulary_size": "10", "embedding_dim": 4}):
-    try:
-        SkipGram(**bad)
-    except ValueError as error:
-        assert "Expected" in str(error) and "received" in str(error), (
-            f"the ValueError for {bad} should read 'Expected ..., received: ...'"
-        )
-    else:
+    with answers:
+        try:
+            SkipGram(**bad)
+            error_message = None
+        except ValueError as error:
+            error_message = str(error)
+    if error_message is None:
         raise AssertionError(f"SkipGram(**{bad}) should raise a ValueError")
+    assert "Expected" in error_message and "received" in error_message, (
+        f"the ValueError for {bad} should read 'Expected ..., received: ...'"
+    )
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_skipgram_scores", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(10)
 input_table, output_table = rng.normal(size=(20, 4)), rng.normal(size=(20, 4))
 centres, candidates = np.array([0, 5, 7]), np.array([[1, 2], [5, 0], [19, 7]])
-layer = SkipGram(20, 4)
-load_tables(layer, input_table, output_table, ((None,), (None, 2)))
+with answers:
+    layer = SkipGram(20, 4)
+    load_tables(layer, input_table, output_table, ((None,), (None, 2)))
+    scores = layer((centres, candidates))
 expected = ops.einsum("bd,bnd->bn", embedding_lookup(input_table, centres), embedding_lookup(output_table, candidates))
-assert_close(layer((centres, candidates)), expected, "SkipGram scores", hint="Centres use input_embeddings, candidates output_embeddings.")
+assert_close(scores, expected, "SkipGram scores", hint="Centres use input_embeddings, candidates output_embeddings.")
 ### BEGIN HIDDEN TESTS
 for vocabulary, dim, batch, n in [(50, 6, 7, 6), (9, 3, 12, 1), (40, 16, 5, 11)]:
     input_table, output_table = rng.normal(size=(vocabulary, dim)), rng.normal(size=(vocabulary, dim))
     centres = rng.integers(0, vocabulary, size=batch)
     candidates = rng.integers(0, vocabulary, size=(batch, n))
     candidates[:, 0] = centres  # the score of each word with itself, too
-    layer = SkipGram(vocabulary, dim)
-    load_tables(layer, input_table, output_table, ((None,), (None, n)))
-    weights = tf.constant(rng.normal(size=(batch, n)), dtype=tf.float32)
-    with tf.GradientTape() as tape:
-        scores = layer((centres, candidates))
-        total = ops.sum(scores * weights)
-    gradients = tape.gradient(total, [layer.input_embeddings, layer.output_embeddings])
+    weights = rng.normal(size=(batch, n)).astype(np.float32)
+    with answers:
+        hidden_layer = SkipGram(vocabulary, dim)
+        load_tables(hidden_layer, input_table, output_table, ((None,), (None, n)))
+        with tf.GradientTape() as layer_tape:
+            scores = hidden_layer((centres, candidates))
+            total = ops.sum(scores * weights)
+        raw_gradients = layer_tape.gradient(total, [hidden_layer.input_embeddings, hidden_layer.output_embeddings])
+        gradients = [None if g is None else ops.convert_to_numpy(tf.convert_to_tensor(g)) for g in raw_gradients]
     reference_tables = [tf.Variable(input_table, dtype=tf.float32), tf.Variable(output_table, dtype=tf.float32)]
     with tf.GradientTape() as tape:
         reference = tf.einsum("bd,bnd->bn", tf.gather(reference_tables[0], centres), tf.gather(reference_tables[1], candidates))
@@ -838,18 +915,21 @@ for vocabulary, dim, batch, n in [(50, 6, 7, 6), (9, 3, 12, 1), (40, 16, 5, 11)]
             f"{name} receives no gradient: the scores must use both tables, input vectors for "
             "centres and output vectors for candidates"
         )
-        assert_close(tf.convert_to_tensor(gradient), tf.convert_to_tensor(expected), f"gradient of the scores with respect to {name}")
+        assert_close(gradient, tf.convert_to_tensor(expected), f"gradient of the scores with respect to {name}")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_cbow_scores", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(11)
 input_table, output_table = rng.normal(size=(20, 4)), rng.normal(size=(20, 4))
 contexts, candidates = np.array([[1, 2, 3, 4], [5, 6, 7, 8]]), np.array([[0, 9], [10, 11]])
-layer = CBOW(20, 4)
-load_tables(layer, input_table, output_table, ((None, 4), (None, 2)))
+with answers:
+    layer = CBOW(20, 4)
+    load_tables(layer, input_table, output_table, ((None, 4), (None, 2)))
+    scores = layer((contexts, candidates))
 hidden = ops.mean(embedding_lookup(input_table, contexts), axis=1)
 expected = ops.einsum("bd,bnd->bn", hidden, embedding_lookup(output_table, candidates))
-assert_close(layer((contexts, candidates)), expected, "CBOW scores without padding", hint="Average the context input vectors.")
+assert_close(scores, expected, "CBOW scores without padding", hint="Average the context input vectors.")
 ### BEGIN HIDDEN TESTS
 for vocabulary, dim, batch, width, n in [(30, 5, 9, 4, 6), (12, 3, 6, 6, 1), (50, 8, 20, 10, 3)]:
     input_table, output_table = rng.normal(size=(vocabulary, dim)), rng.normal(size=(vocabulary, dim))
@@ -859,20 +939,23 @@ for vocabulary, dim, batch, width, n in [(30, 5, 9, 4, 6), (12, 3, 6, 6, 1), (50
     padding[0] = False
     contexts[padding] = -1
     candidates = rng.integers(0, vocabulary, size=(batch, n))
-    layer = CBOW(vocabulary, dim)
-    load_tables(layer, input_table, output_table, ((None, width), (None, n)))
+    with answers:
+        hidden_layer = CBOW(vocabulary, dim)
+        load_tables(hidden_layer, input_table, output_table, ((None, width), (None, n)))
+        scores = hidden_layer((contexts, candidates))
     looked_up = np.asarray(embedding_lookup(input_table, np.maximum(contexts, 0)))
     real = (contexts >= 0)[..., None]
     hidden = (looked_up * real).sum(axis=1) / real.sum(axis=1)
     expected = np.einsum("bd,bnd->bn", hidden, np.asarray(embedding_lookup(output_table, candidates)))
     assert_close(
-        layer((contexts, candidates)),
+        scores,
         expected,
         f"CBOW scores with padded contexts (batch {batch}, width {width}, {n} candidates)",
         hint="Average the input vectors of the real contexts only: -1 is padding and counts "
         "neither in the sum nor in the number of contexts.",
     )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 2.3 The negative-sampling loss
@@ -890,6 +973,7 @@ for vocabulary, dim, batch, width, n in [(30, 5, 9, 4, 6), (12, 3, 6, 6, 1), (50
 # for large scores: $-\log \sigma(x)$ is `ops.softplus(-x)`, and `ops.log_sigmoid`
 # exists too.
 
+
 # %% nbgrader={"grade": false, "grade_id": "loss", "locked": false, "schema_version": 3, "solution": true}
 def negative_sampling_loss(scores):
     """Mean over the batch of -log sigmoid(s_0) - sum_j log sigmoid(-s_j)."""
@@ -901,26 +985,31 @@ def negative_sampling_loss(scores):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_negative_sampling_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-loss = negative_sampling_loss(ops.zeros((4, 6)))
+with answers:
+    loss = negative_sampling_loss(ops.zeros((4, 6)))
 assert_close(loss, 6 * np.log(2.0), "loss of all-zero scores with 5 negatives", hint="Each of the 6 candidates contributes log 2.")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(12)
 for batch, k, scale in [(8, 5, 1.0), (3, 1, 4.0), (16, 10, 0.3), (5, 3, 15.0)]:
-    scores = tf.constant(rng.normal(size=(batch, 1 + k)) * scale, dtype=tf.float32)
+    scores = (rng.normal(size=(batch, 1 + k)) * scale).astype(np.float32)
+    with answers:
+        loss = negative_sampling_loss(tf.constant(scores))
     labels = tf.concat([tf.ones((batch, 1)), tf.zeros((batch, k))], axis=1)
     expected = tf.reduce_mean(tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=scores), axis=1))
     assert_close(
-        negative_sampling_loss(scores),
+        loss,
         expected,
         f"negative_sampling_loss for a batch of {batch} with {k} negatives",
         hint="Column 0 is the true word (label 1), the others are negatives (label 0); sum "
         "over the candidates, average over the batch.",
     )
 # the loss must fall when the true word's score rises and the negatives' scores fall
-better = ops.convert_to_numpy(negative_sampling_loss(tf.constant([[3.0, -3.0, -3.0]])))
-worse = ops.convert_to_numpy(negative_sampling_loss(tf.constant([[-3.0, 3.0, 3.0]])))
+with answers:
+    better = ops.convert_to_numpy(negative_sampling_loss(tf.constant([[3.0, -3.0, -3.0]])))
+    worse = ops.convert_to_numpy(negative_sampling_loss(tf.constant([[-3.0, 3.0, 3.0]])))
 assert better < worse, "the loss should be small when the true word scores high and negatives low"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 3: training on `lee_background`
@@ -933,6 +1022,7 @@ assert better < worse, "the loss should be small when the true word scores high 
 # `train_step` computes your loss on the layer's scores, so `fit` can train it. Read it:
 # it is the whole training step of word2vec, with the gradient computed by
 # `tf.GradientTape`. Only the rows of the tables that a batch looks up get a gradient.
+
 
 # %% nbgrader={"grade": false, "grade_id": "settings", "locked": true, "schema_version": 3, "solution": false}
 MIN_COUNT = 5
@@ -994,30 +1084,45 @@ print(f"vocabulary: {len(words)} words seen at least {MIN_COUNT} times")
 print(f"tokens in the vocabulary: {counts.sum()}, kept after subsampling on average: {(counts * keep).sum():.0f}")
 print("most frequent:", ", ".join(f"{w} ({p:.2f})" for w, p in zip(words[:6], keep[:6])), "(keep probability)")
 
+
 # %% [markdown]
 # Train skip-gram (a few seconds), then CBOW on the same data. The first epoch is
 # slower: TensorFlow traces the training step into a graph.
+
 
 # %% nbgrader={"grade": false, "grade_id": "train_skipgram", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 skipgram = SkipGram(len(words), EMBEDDING_DIM, name="skipgram")
 skipgram_losses = train_embeddings(skipgram, skipgram_pairs, SKIPGRAM_BATCH, SKIPGRAM_LEARNING_RATE)
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_skipgram_training", "locked": true, "points": 2, "schema_version": 3, "solution": false} tags=["training"]
-assert len(skipgram_losses) == EPOCHS and skipgram_losses[-1] < skipgram_losses[0], (
+with answers:
+    losses = list(skipgram_losses)
+assert len(losses) == EPOCHS and losses[-1] < losses[0], (
     "the skip-gram loss did not decrease from the first epoch to the last"
 )
-assert skipgram_losses[-1] < 6 * np.log(2.0), "the loss should fall below its starting value, 6 ln 2"
+assert losses[-1] < 6 * np.log(2.0), "the loss should fall below its starting value, 6 ln 2"
 ### BEGIN HIDDEN TESTS
 # neighbouring words of the (subsampled) corpus should score higher together than with
 # the centre of another random pair: same context word on both sides, so frequency cancels
+with answers:
+    vocabulary = list(words)
+# the corpus in the ids of that vocabulary, and the keep probabilities of its words
+index = {word: i for i, word in enumerate(vocabulary)}
+corpus_counts = Counter(word for document in lee_tokens for word in document)
+vocabulary_counts = np.array([corpus_counts[word] for word in vocabulary], dtype=np.float64)
+corpus_keep = np.minimum(1.0, np.sqrt(SAMPLE / (vocabulary_counts / vocabulary_counts.sum())))
+corpus_ids = [np.array([index[w] for w in document if w in index], dtype=np.int64) for document in lee_tokens]
 rng = np.random.default_rng(99)
-thinned = [document[rng.random(len(document)) < keep[document]] for document in encoded]
+thinned = [document[rng.random(len(document)) < corpus_keep[document]] for document in corpus_ids]
 sample_centres = np.concatenate([document[:-1] for document in thinned])
 sample_contexts = np.concatenate([document[1:] for document in thinned])
 pick = rng.permutation(len(sample_centres))[:5000]
 sample_centres, sample_contexts = sample_centres[pick], sample_contexts[pick]
-true_scores = ops.convert_to_numpy(skipgram((sample_centres, sample_contexts[:, None])))[:, 0]
-other_scores = ops.convert_to_numpy(skipgram((rng.permutation(sample_centres), sample_contexts[:, None])))[:, 0]
+other_centres = rng.permutation(sample_centres)
+with answers:
+    true_scores = ops.convert_to_numpy(skipgram((sample_centres, sample_contexts[:, None])))[:, 0]
+    other_scores = ops.convert_to_numpy(skipgram((other_centres, sample_contexts[:, None])))[:, 0]
 fraction = np.mean(true_scores > other_scores)
 assert fraction > 0.65, (
     f"after training, a true (centre, context) pair outscores a random centre with the same "
@@ -1025,17 +1130,29 @@ assert fraction > 0.65, (
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": false, "grade_id": "train_cbow", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 cbow = CBOW(len(words), EMBEDDING_DIM, name="cbow")
 cbow_losses = train_embeddings(cbow, cbow_examples, CBOW_BATCH, CBOW_LEARNING_RATE)
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_cbow_training", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["training"]
-assert len(cbow_losses) == EPOCHS and cbow_losses[-1] < cbow_losses[0], (
+with answers:
+    losses = list(cbow_losses)
+assert len(losses) == EPOCHS and losses[-1] < losses[0], (
     "the CBOW loss did not decrease from the first epoch to the last"
 )
 ### BEGIN HIDDEN TESTS
+with answers:
+    vocabulary = list(words)
+# the corpus in the ids of that vocabulary, and the keep probabilities of its words
+index = {word: i for i, word in enumerate(vocabulary)}
+corpus_counts = Counter(word for document in lee_tokens for word in document)
+vocabulary_counts = np.array([corpus_counts[word] for word in vocabulary], dtype=np.float64)
+corpus_keep = np.minimum(1.0, np.sqrt(SAMPLE / (vocabulary_counts / vocabulary_counts.sum())))
+corpus_ids = [np.array([index[w] for w in document if w in index], dtype=np.int64) for document in lee_tokens]
 rng = np.random.default_rng(98)
-thinned = [document[rng.random(len(document)) < keep[document]] for document in encoded]
+thinned = [document[rng.random(len(document)) < corpus_keep[document]] for document in corpus_ids]
 windows, middles = [], []
 for document in thinned:
     for i in range(WINDOW, len(document) - WINDOW):
@@ -1043,14 +1160,17 @@ for document in thinned:
         middles.append(document[i])
 pick = rng.permutation(len(middles))[:5000]
 windows, middles = np.array(windows)[pick], np.array(middles)[pick]
-true_scores = ops.convert_to_numpy(cbow((windows, middles[:, None])))[:, 0]
-other_scores = ops.convert_to_numpy(cbow((windows[rng.permutation(len(windows))], middles[:, None])))[:, 0]
+other_windows = windows[rng.permutation(len(windows))]
+with answers:
+    true_scores = ops.convert_to_numpy(cbow((windows, middles[:, None])))[:, 0]
+    other_scores = ops.convert_to_numpy(cbow((other_windows, middles[:, None])))[:, 0]
 fraction = np.mean(true_scores > other_scores)
 assert fraction > 0.7, (
     f"after training, a true centre scores higher with its own contexts than with random "
     f"contexts only {fraction:.0%} of the time: check the CBOW average and the pipeline"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 4: evaluation
@@ -1078,6 +1198,7 @@ assert fraction > 0.7, (
 #
 # `read_word_pairs` and `read_analogies` read the two evaluation files shipped with
 # gensim, lowercased.
+
 
 # %% nbgrader={"grade": false, "grade_id": "readers", "locked": true, "schema_version": 3, "solution": false}
 def read_word_pairs(path):
@@ -1144,7 +1265,8 @@ def analogy_accuracy(vectors, word_index, questions):
 
 # %% nbgrader={"grade": true, "grade_id": "test_most_similar", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 toy_vectors = np.array([[1.0, 0.0], [10.0, 9.0], [0.9, 0.1], [0.0, 1.0]])
-neighbours = list(np.asarray(most_similar(toy_vectors, 0, 2)))
+with answers:
+    neighbours = list(np.asarray(most_similar(toy_vectors, 0, 2)))
 assert 0 not in neighbours, "most_similar should leave the query word out"
 assert neighbours[0] == 2, "the nearest neighbour is the word with the highest cosine similarity, not dot product"
 ### BEGIN HIDDEN TESTS
@@ -1155,7 +1277,8 @@ for query, k in [(0, 1), (17, 5), (299, 10), (150, 25)]:
     cosines = unit @ unit[query]
     cosines[query] = -np.inf
     expected = np.argsort(-cosines)[:k]
-    got = np.asarray(most_similar(vectors, query, k))
+    with answers:
+        got = np.asarray(most_similar(vectors, query, k))
     assert_shape(got, (k,), f"most_similar(vectors, {query}, {k})")
     assert got.tolist() == expected.tolist(), (
         f"most_similar(vectors, {query}, {k}) is not the k most similar words by cosine, "
@@ -1163,10 +1286,12 @@ for query, k in [(0, 1), (17, 5), (299, 10), (150, 25)]:
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_word_similarity", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 toy_index = {"cat": 0, "dog": 1, "car": 2}
 toy_pairs = [("cat", "dog", 8.0), ("cat", "car", 2.0), ("dog", "car", 3.0), ("cat", "moon", 1.0)]
-rho, used = word_similarity(np.array([[1.0, 0.1], [0.9, 0.3], [0.1, 1.0]]), toy_index, toy_pairs)
+with answers:
+    rho, used = word_similarity(np.array([[1.0, 0.1], [0.9, 0.3], [0.1, 1.0]]), toy_index, toy_pairs)
 assert used == 3, f"3 pairs have both words in the vocabulary, word_similarity used {used}"
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(14)
@@ -1182,16 +1307,19 @@ for _ in range(3):
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     cosines = [unit[index[a]] @ unit[index[b]] for a, b, _ in known]
     expected_rho = spearmanr(cosines, [s for _, _, s in known]).statistic
-    rho, used = word_similarity(vectors, index, pairs)
+    with answers:
+        rho, used = word_similarity(vectors, index, pairs)
     assert used == len(known), f"word_similarity used {used} pairs instead of {len(known)}: keep the pairs with both words known"
     assert_close(rho, expected_rho, "word_similarity's correlation",
                  hint="Use Spearman's rank correlation of the cosine similarities with the human scores.")
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_analogy_accuracy", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 toy_index = {"man": 0, "king": 1, "woman": 2, "queen": 3, "apple": 4}
 toy_vectors = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.5, -1.0, 0.3]])
-accuracy, used = analogy_accuracy(toy_vectors, toy_index, [("man", "king", "woman", "queen"), ("man", "king", "boy", "prince")])
+with answers:
+    accuracy, used = analogy_accuracy(toy_vectors, toy_index, [("man", "king", "woman", "queen"), ("man", "king", "boy", "prince")])
 assert used == 1, f"1 question has its four words in the vocabulary, analogy_accuracy used {used}"
 assert_close(accuracy, 1.0, "analogy accuracy on man:king :: woman:queen")
 ### BEGIN HIDDEN TESTS
@@ -1223,14 +1351,17 @@ for _ in range(100):
     cosines[[a, b, c]] = -np.inf
     questions.append((f"w{a}", f"w{b}", f"w{c}", f"w{int(np.argmax(cosines))}"))
 expected_accuracy, expected_used = reference_analogies(vectors, index, questions)
-accuracy, used = analogy_accuracy(vectors, index, questions)
+with answers:
+    accuracy, used = analogy_accuracy(vectors, index, questions)
+    no_question = tuple(analogy_accuracy(vectors, index, [("zz", "w1", "w2", "w3")]))
 assert used == expected_used, f"analogy_accuracy used {used} questions instead of {expected_used}"
 assert_close(accuracy, expected_accuracy, "analogy accuracy on random vectors",
              hint="Use unit vectors, b - a + c, and leave a, b and c out of the candidates.")
-assert tuple(analogy_accuracy(vectors, index, [("zz", "w1", "w2", "w3")])) == (0.0, 0), (
+assert no_question == (0.0, 0), (
     "with no usable question, return (0.0, 0)"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 4.1 Your models next to gensim
@@ -1246,6 +1377,7 @@ assert tuple(analogy_accuracy(vectors, index, [("zz", "w1", "w2", "w3")])) == (0
 # news corpus, and a change of seed moves the correlation by several hundredths. The
 # benchmark `benchmarks/word2vec_vs_gensim.py` makes the comparison on a corpus six
 # times larger.
+
 
 # %% nbgrader={"grade": false, "grade_id": "compare_gensim", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 from gensim.models import Word2Vec
@@ -1274,10 +1406,12 @@ for query in ["police", "fire", "palestinian", "government", "australia"]:
     neighbours = [words[i] for i in most_similar(vectors, word_index[query], 5)]
     print(f"{query:12s} -> {', '.join(neighbours)}")
 
+
 # %% [markdown]
 # A 2-D picture: the skip-gram vectors of a few groups of words, projected on their two
 # principal components (PCA, computed with an SVD). Words of one group should gather,
 # though 50 dimensions squeezed into 2 lose a lot.
+
 
 # %% nbgrader={"grade": false, "grade_id": "plot_words", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 word_groups = {
@@ -1302,6 +1436,7 @@ for colour, group in zip(["tab:blue", "tab:red", "tab:green", "tab:orange", "tab
 axis.set(title="skip-gram vectors, first two principal components", xlabel="PC 1", ylabel="PC 2")
 axis.legend()
 plt.show()
+
 
 # %% [markdown]
 # ## Part 5: concept checks
@@ -1338,6 +1473,7 @@ plt.show()
 # times more often is the first drawn as a negative sample than the second? Store the
 # number in `noise_ratio`.
 
+
 # %% nbgrader={"grade": false, "grade_id": "concepts", "locked": false, "schema_version": 3, "solution": true}
 choice_rare_words = None
 choice_fast_training = None
@@ -1354,38 +1490,51 @@ keep_five_percent = float(np.sqrt(1e-3 / 0.05))  # about 0.141
 noise_ratio = 1000**0.75  # about 177.8, instead of 1000 without the power
 ### END SOLUTION
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_skipgram_or_cbow", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert {choice_rare_words, choice_fast_training} <= {"skipgram", "cbow"}, (
+with answers:
+    rare_words_choice, fast_training_choice = choice_rare_words, choice_fast_training
+assert {rare_words_choice, fast_training_choice} <= {"skipgram", "cbow"}, (
     "store 'skipgram' or 'cbow' in choice_rare_words and choice_fast_training"
 )
 ### BEGIN HIDDEN TESTS
-assert choice_rare_words == "skipgram" and choice_fast_training == "cbow", (
+assert rare_words_choice == "skipgram" and fast_training_choice == "cbow", (
     "not both right: count the training examples each model makes per word, and think "
     "about how often a rare word gets its own update"
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_why_negative_sampling", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert why_negative_sampling in {"a", "b", "c", "d"}, "set why_negative_sampling to 'a', 'b', 'c' or 'd'"
+with answers:
+    reason = why_negative_sampling
+assert reason in {"a", "b", "c", "d"}, "set why_negative_sampling to 'a', 'b', 'c' or 'd'"
 ### BEGIN HIDDEN TESTS
-assert why_negative_sampling == "b", "what does the softmax's denominator cost for each example?"
+assert reason == "b", "what does the softmax's denominator cost for each example?"
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_subsampling", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert subsampling_effect in {"a", "b", "c", "d"}, "set subsampling_effect to 'a', 'b', 'c' or 'd'"
-assert isinstance(keep_five_percent, (int, float)), "store a number in keep_five_percent"
+with answers:
+    effect, keep_probability = subsampling_effect, keep_five_percent
+assert effect in {"a", "b", "c", "d"}, "set subsampling_effect to 'a', 'b', 'c' or 'd'"
+assert isinstance(keep_probability, (int, float)), "store a number in keep_five_percent"
 ### BEGIN HIDDEN TESTS
-assert subsampling_effect == "b", "subsampling acts on the occurrences of words in the text, not on the vocabulary"
-assert_close(keep_five_percent, min(1.0, np.sqrt(1e-3 / 0.05)), "keep_five_percent",
+assert effect == "b", "subsampling acts on the occurrences of words in the text, not on the vocabulary"
+assert_close(keep_probability, min(1.0, np.sqrt(1e-3 / 0.05)), "keep_five_percent",
              hint="Use the keep probability of section 1.3 with f(w) = 0.05.")
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_noise_ratio", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(noise_ratio, (int, float)), "store a number in noise_ratio"
+with answers:
+    ratio = noise_ratio
+assert isinstance(ratio, (int, float)), "store a number in noise_ratio"
 ### BEGIN HIDDEN TESTS
-assert_close(noise_ratio, (10_000 / 10) ** 0.75, "noise_ratio",
+assert_close(ratio, (10_000 / 10) ** 0.75, "noise_ratio",
              hint="Both probabilities share the same denominator; compare count ** 0.75.")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # **5.5 Written answer (graded by hand, 2 points).** In three to six sentences: your
@@ -1393,6 +1542,7 @@ assert_close(noise_ratio, (10_000 / 10) ** 0.75, "noise_ratio",
 # `lee_background`. Give two reasons, from the evaluation itself rather than the model,
 # why these numbers say little, and one change to the experiment that would make the
 # comparison meaningful.
+
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "written_evaluation", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
