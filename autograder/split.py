@@ -194,6 +194,14 @@ def _free_reads(definition) -> set[str]:
     return reads([definition]) - inner
 
 
+def outside_reads(statement) -> set[str]:
+    """Names a statement reads from the scope it runs in: a function's or class's own
+    parameters and locals are not (a helper's local `layer` needs no global `layer`)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return _free_reads(statement)
+    return reads([statement])
+
+
 def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram:
     """The judge's program and the kernel's blocks of one test cell.
 
@@ -333,7 +341,7 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
                     statements.append((index, node, lines))
     for _ in range(len(statements) + 1):  # what the needed statements need, to a fixpoint
         grown = needed.union(
-            *(reads([n]) for _, n, _ in statements if scope_bindings([n]) & needed)
+            *(outside_reads(n) for _, n, _ in statements if scope_bindings([n]) & needed)
         )
         if grown == needed:
             break
@@ -341,7 +349,7 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
     available = set(dir(builtins))
     kept: dict[int, list[str]] = {}
     for index, node, lines in statements:
-        binds, uses = scope_bindings([node]), reads([node])
+        binds, uses = scope_bindings([node]), outside_reads(node)
         keep = (
             isinstance(node, (ast.Import, ast.ImportFrom))
             or bool(binds & needed)

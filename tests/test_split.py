@@ -199,3 +199,19 @@ def test_a_name_each_block_binds_for_itself_is_not_returned():
     )
     first, second = split_test(source, "t").blocks.values()
     assert first.returns == ("first",) and second.returns == ("second",)
+
+
+def test_a_helpers_local_names_do_not_pull_unrelated_statements_into_the_judge():
+    nb = notebook(
+        _cell("import keras", **INSTRUCTOR),
+        _cell(
+            "def reference(n):\n    layer = keras.layers.Dense(n)\n    return layer\n"
+            "model = keras.Sequential([keras.layers.Dense(2)])\n"
+            "for layer in model.layers:\n    layer.trainable = False\n",
+            **INSTRUCTOR,
+        ),
+        _cell("with answers:\n    out = f()\nassert out == reference(1)", **TESTCELL),
+    )
+    assert judge_prelude(nb)[1] == (
+        "def reference(n):\n    layer = keras.layers.Dense(n)\n    return layer\n"
+    )

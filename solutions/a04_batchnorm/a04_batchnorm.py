@@ -37,6 +37,12 @@
 # into your code and into Keras's own layers and compare the results. Before you submit,
 # run `dlcourse check a04_batchnorm.ipynb`, which restarts the kernel and runs everything
 # top to bottom, as the grader will.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
+
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import keras
@@ -45,16 +51,18 @@ import numpy as np
 from keras import ops
 
 import course
-from course.checks import assert_close, assert_gradient_close, assert_shape, numeric_gradient
+from course.checks import answers, assert_close, assert_gradient_close, assert_shape, to_numpy
 from course.data import load_digits
 
 course.setup(seed=0)
+
 
 # %% [markdown]
 # The tests compare your code with Keras's `BatchNormalization` after loading the same
 # four weights into both. These helpers do the loading; you may use them to debug.
 # `mixed_scale_batch` makes inputs whose features have very different spreads, from a
 # standard deviation of 0.01 (a variance far below the default epsilon of 0.001) to 3.
+
 
 # %% nbgrader={"grade": false, "grade_id": "test_tools", "locked": true, "schema_version": 3, "solution": false}
 BATCHNORM_WEIGHTS = ("gamma", "beta", "moving_mean", "moving_variance")
@@ -98,7 +106,6 @@ def mixed_scale_batch(rng, shape, dtype="float64"):
     return (rng.normal(size=shape) * scales + offsets).astype(dtype)
 
 
-
 # %% [markdown]
 # ## Part 1: batch normalization in NumPy
 #
@@ -132,6 +139,7 @@ def mixed_scale_batch(rng, shape, dtype="float64"):
 #
 # Keep the dtype of the input (the gradient check runs in float64), use vectorized NumPy
 # and do not modify `x`, `gamma`, `beta` or the arrays inside `state` in place.
+
 
 # %% nbgrader={"grade": false, "grade_id": "batchnorm_numpy", "locked": false, "schema_version": 3, "solution": true}
 def batchnorm_forward(x, gamma, beta, state, training, momentum=0.99, epsilon=1e-3):
@@ -177,6 +185,7 @@ def batchnorm_backward(upstream, cache):
 # `keras.layers.BatchNormalization` holding the same weights. Tiny-variance features are
 # where ε matters; batches of four rows are where n and n − 1 differ.
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward_training", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(1)
 weights = random_batchnorm_weights(3, rng)
@@ -185,7 +194,8 @@ state = {
     "moving_mean": weights["moving_mean"].copy(),
     "moving_variance": weights["moving_variance"].copy(),
 }
-out, _ = batchnorm_forward(x, weights["gamma"], weights["beta"], state, training=True)
+with answers:
+    out, _ = batchnorm_forward(x, weights["gamma"], weights["beta"], state, training=True)
 assert_shape(out, x.shape, "batchnorm_forward output")
 reference = keras_batchnorm(x.shape, weights, dtype="float64")(x, training=True)
 assert_close(
@@ -200,15 +210,16 @@ for n, features, epsilon in [(4, 6, 1e-3), (16, 5, 1e-3), (3, 4, 1e-2), (32, 7, 
             "moving_mean": weights["moving_mean"].copy(),
             "moving_variance": weights["moving_variance"].copy(),
         }
-        out, _ = batchnorm_forward(
-            x,
-            weights["gamma"],
-            weights["beta"],
-            state,
-            training=True,
-            momentum=0.9,
-            epsilon=epsilon,
-        )
+        with answers:
+            out, _ = batchnorm_forward(
+                x,
+                weights["gamma"],
+                weights["beta"],
+                state,
+                training=True,
+                momentum=0.9,
+                epsilon=epsilon,
+            )
         reference = keras_batchnorm(x.shape, weights, 0.9, epsilon, dtype="float64")(
             x.astype("float64"), training=True
         )
@@ -220,6 +231,7 @@ for n, features, epsilon in [(4, 6, 1e-3), (16, 5, 1e-3), (3, 4, 1e-2), (32, 7, 
         )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward_inference", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(2)
 weights = random_batchnorm_weights(3, rng)
@@ -228,7 +240,8 @@ state = {
     "moving_mean": weights["moving_mean"].copy(),
     "moving_variance": weights["moving_variance"].copy(),
 }
-out, _ = batchnorm_forward(x, weights["gamma"], weights["beta"], state, training=False)
+with answers:
+    out, _ = batchnorm_forward(x, weights["gamma"], weights["beta"], state, training=False)
 reference = keras_batchnorm(x.shape, weights, dtype="float64")(x, training=False)
 assert_close(
     out,
@@ -244,9 +257,17 @@ for n, features, epsilon in [(1, 5, 1e-3), (5, 6, 1e-3), (20, 4, 1e-2)]:
         "moving_mean": weights["moving_mean"].copy(),
         "moving_variance": weights["moving_variance"].copy(),
     }
-    out, _ = batchnorm_forward(
-        x, weights["gamma"], weights["beta"], state, training=False, momentum=0.8, epsilon=epsilon
-    )
+    with answers:
+        out, _ = batchnorm_forward(
+            x,
+            weights["gamma"],
+            weights["beta"],
+            state,
+            training=False,
+            momentum=0.8,
+            epsilon=epsilon,
+        )
+        state_after = {key: state[key] for key in ("moving_mean", "moving_variance")}
     reference = keras_batchnorm(x.shape, weights, 0.8, epsilon, dtype="float64")(x, training=False)
     assert_close(
         out,
@@ -256,7 +277,7 @@ for n, features, epsilon in [(1, 5, 1e-3), (5, 6, 1e-3), (20, 4, 1e-2)]:
     )
     for name in ("moving_mean", "moving_variance"):
         assert_close(
-            state[name],
+            state_after[name],
             weights[name],
             f"state['{name}'] after an inference-mode call",
             tol="float64",
@@ -264,31 +285,40 @@ for n, features, epsilon in [(1, 5, 1e-3), (5, 6, 1e-3), (20, 4, 1e-2)]:
         )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_moving_statistics", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(3)
 x = rng.normal(2.0, 3.0, size=(8, 3))
 state = {"moving_mean": np.zeros(3), "moving_variance": np.ones(3)}
-batchnorm_forward(x, np.ones(3), np.zeros(3), state, training=True, momentum=0.9)
-assert not np.allclose(state["moving_mean"], 0.0), (
+with answers:
+    batchnorm_forward(x, np.ones(3), np.zeros(3), state, training=True, momentum=0.9)
+    moving_mean_after = state["moving_mean"]
+assert not np.allclose(moving_mean_after, 0.0), (
     "state['moving_mean'] did not change in training mode: update it with momentum"
 )
 ### BEGIN HIDDEN TESTS
 for n, features, momentum in [(4, 5, 0.9), (8, 3, 0.99), (3, 4, 0.5), (16, 6, 0.7)]:
     weights = random_batchnorm_weights(features, rng)
-    reference = keras_batchnorm((n, features), weights, momentum, dtype="float64")
     state = {
         "moving_mean": weights["moving_mean"].copy(),
         "moving_variance": weights["moving_variance"].copy(),
     }
-    for step in range(3):
-        x = mixed_scale_batch(rng, (n, features)) + rng.normal(size=features)
-        batchnorm_forward(
-            x, weights["gamma"], weights["beta"], state, training=True, momentum=momentum
-        )
+    batches = [mixed_scale_batch(rng, (n, features)) + rng.normal(size=features) for _ in range(3)]
+    with answers:
+        states_after_steps = []
+        for batch_x in batches:
+            batchnorm_forward(
+                batch_x, weights["gamma"], weights["beta"], state, training=True, momentum=momentum
+            )
+            states_after_steps.append(
+                {key: state[key] for key in ("moving_mean", "moving_variance")}
+            )
+    reference = keras_batchnorm((n, features), weights, momentum, dtype="float64")
+    for step, (x, state_after) in enumerate(zip(batches, states_after_steps, strict=True)):
         reference(x, training=True)
         for name in ("moving_mean", "moving_variance"):
             assert_close(
-                state[name],
+                state_after[name],
                 np.array(getattr(reference, name)),
                 f"state['{name}'] after {step + 1} training step(s) (n={n}, momentum={momentum})",
                 hint="Keras keeps momentum times the old value and averages in the biased batch "
@@ -296,32 +326,44 @@ for n, features, momentum in [(4, 5, 0.9), (8, 3, 0.99), (3, 4, 0.5), (16, 6, 0.
             )
 ### END HIDDEN TESTS
 
+
 # %% [markdown]
-# The gradient check uses a random upstream gradient: with an upstream of all ones,
-# some wrong backward passes give the right answer (see the chapter).
+# The gradient check compares your gradients with those TensorFlow computes through a
+# float64 `keras.layers.BatchNormalization` holding the same `gamma` and `beta`. It uses
+# a random upstream gradient: with an upstream of all ones, some wrong backward passes
+# give the right answer (see the chapter).
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+import tensorflow as tf
+
+
+def reference_gradients(x, gamma, beta, upstream, epsilon):
+    """TensorFlow's gradients of sum(out * upstream) through a float64 Keras batch norm."""
+    features = x.shape[-1]
+    weights = {"gamma": gamma, "beta": beta}
+    weights.update(moving_mean=np.zeros(features), moving_variance=np.ones(features))
+    layer = keras_batchnorm(x.shape, weights, epsilon=epsilon, dtype="float64")
+    inputs = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(inputs, training=True) * upstream)
+    return [g.numpy() for g in tape.gradient(loss, [inputs, layer.gamma, layer.beta])]
+
+
 def check_batchnorm_backward(n, features, rng, epsilon=1e-3, scale=1.0):
     x = rng.normal(size=(n, features)) * scale
     gamma, beta = rng.uniform(0.5, 2.0, features), rng.normal(size=features)
     upstream = rng.normal(size=(n, features))
-
-    def fresh_state():
-        return {"moving_mean": np.zeros(features), "moving_variance": np.ones(features)}
-
-    def loss(x, gamma, beta):
-        out, _ = batchnorm_forward(x, gamma, beta, fresh_state(), training=True, epsilon=epsilon)
-        return np.sum(out * upstream)
-
-    def numeric(f, at):
-        # h = 1e-5 balances truncation and rounding error for these inputs in float64
-        return numeric_gradient(f, at.copy(), h=1e-5)
-
-    _, cache = batchnorm_forward(x, gamma, beta, fresh_state(), training=True, epsilon=epsilon)
-    dx, dgamma, dbeta = batchnorm_backward(upstream, cache)
-    assert_gradient_close(dx, numeric(lambda v: loss(v, gamma, beta), x), "dx")
-    assert_gradient_close(dgamma, numeric(lambda v: loss(x, v, beta), gamma), "dgamma")
-    assert_gradient_close(dbeta, numeric(lambda v: loss(x, gamma, v), beta), "dbeta")
+    with answers:
+        fresh_state = {"moving_mean": np.zeros(features), "moving_variance": np.ones(features)}
+        _, cache = batchnorm_forward(x, gamma, beta, fresh_state, training=True, epsilon=epsilon)
+        dx, dgamma, dbeta = batchnorm_backward(upstream, cache)
+    expected_dx, expected_dgamma, expected_dbeta = reference_gradients(
+        x, gamma, beta, upstream, epsilon
+    )
+    assert_gradient_close(dx, expected_dx, "dx")
+    assert_gradient_close(dgamma, expected_dgamma, "dgamma")
+    assert_gradient_close(dbeta, expected_dbeta, "dbeta")
 
 
 check_batchnorm_backward(5, 3, np.random.default_rng(4))
@@ -332,6 +374,7 @@ check_batchnorm_backward(8, 5, rng, epsilon=1e-2)
 check_batchnorm_backward(6, 3, rng, scale=0.05)
 check_batchnorm_backward(16, 2, rng, scale=3.0)
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 2: a `BatchNorm` Keras layer
@@ -360,6 +403,7 @@ check_batchnorm_backward(16, 2, rng, scale=3.0)
 # The tests check the weights, the configuration, the outputs in both modes and the
 # moving averages against `keras.layers.BatchNormalization`, and train small models
 # containing your layer with `fit`.
+
 
 # %% nbgrader={"grade": false, "grade_id": "batchnorm_layer", "locked": false, "schema_version": 3, "solution": true}
 class BatchNorm(keras.layers.Layer):
@@ -437,66 +481,83 @@ class BatchNorm(keras.layers.Layer):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_weights", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-layer = BatchNorm()
-layer.build((None, 5))
-assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 2, (
+with answers:
+    fresh_norm = BatchNorm()
+    fresh_norm.build((None, 5))
+    weight_counts = (len(fresh_norm.trainable_weights), len(fresh_norm.non_trainable_weights))
+assert weight_counts == (2, 2), (
     "build() should create two trainable weights (gamma, beta) and two non-trainable ones "
     "(moving_mean, moving_variance)"
 )
 ### BEGIN HIDDEN TESTS
-layer = BatchNorm()
-layer.build((None, 4, 4, 7))
+with answers:
+    image_norm = BatchNorm()
+    image_norm.build((None, 4, 4, 7))
+    trainable_ids = {id(v) for v in image_norm.trainable_weights}
+    built = {}
+    for weight_name in BATCHNORM_WEIGHTS:
+        found_weight = getattr(image_norm, weight_name, None)
+        if found_weight is not None:
+            built[weight_name] = (to_numpy(found_weight), id(found_weight) in trainable_ids)
 expected_start = {"gamma": 1.0, "beta": 0.0, "moving_mean": 0.0, "moving_variance": 1.0}
 for name, value in expected_start.items():
-    variable = getattr(layer, name, None)
-    assert variable is not None, (
-        f"BatchNorm has no attribute '{name}': store the weight as self.{name}"
+    assert name in built, f"BatchNorm has no attribute '{name}': store the weight as self.{name}"
+    assert_shape(built[name][0], (7,), f"layer.{name} for inputs with 7 channels")
+    assert_close(
+        built[name][0], np.full(7, value), f"initial {name}", hint="Check the initializer."
     )
-    assert_shape(variable, (7,), f"layer.{name} for inputs with 7 channels")
-    assert_close(variable, np.full(7, value), f"initial {name}", hint="Check the initializer.")
-trainable = {id(v) for v in layer.trainable_weights}
-assert id(layer.gamma) in trainable and id(layer.beta) in trainable, (
-    "gamma and beta must be trainable"
-)
-assert id(layer.moving_mean) not in trainable and id(layer.moving_variance) not in trainable, (
+assert built["gamma"][1] and built["beta"][1], "gamma and beta must be trainable"
+assert not built["moving_mean"][1] and not built["moving_variance"][1], (
     "moving_mean and moving_variance must not be trainable: the optimizer must never touch them"
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_config", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-layer = BatchNorm(momentum=0.9, epsilon=1e-4, name="my_norm")
-config = layer.get_config()
+with answers:
+    config = BatchNorm(momentum=0.9, epsilon=1e-4, name="my_norm").get_config()
 assert config.get("momentum") == 0.9 and config.get("epsilon") == 1e-4, (
     "get_config() should include momentum and epsilon"
 )
 ### BEGIN HIDDEN TESTS
-rebuilt = BatchNorm.from_config(config)
-assert rebuilt.name == "my_norm", "get_config() should merge in the base config (name, dtype...)"
-assert rebuilt.momentum == 0.9 and rebuilt.epsilon == 1e-4, (
-    "from_config(get_config()) changed the settings"
+bad_arguments = [{"momentum": 1.5}, {"momentum": -0.1}, {"epsilon": -1e-3}]
+with answers:
+    rebuilt_norm = BatchNorm.from_config(config)
+    rebuilt_settings = (rebuilt_norm.name, rebuilt_norm.momentum, rebuilt_norm.epsilon)
+    default_config = BatchNorm().get_config()
+    errors = []
+    for arguments in bad_arguments:
+        try:
+            BatchNorm(**arguments)
+        except ValueError as error:
+            errors.append(str(error))
+        else:
+            errors.append(None)
+assert rebuilt_settings[0] == "my_norm", (
+    "get_config() should merge in the base config (name, dtype...)"
 )
-assert BatchNorm().get_config()["momentum"] == 0.99, "the default momentum should be Keras's, 0.99"
-assert BatchNorm().get_config()["epsilon"] == 1e-3, "the default epsilon should be Keras's, 1e-3"
-for bad in ({"momentum": 1.5}, {"momentum": -0.1}, {"epsilon": -1e-3}):
-    try:
-        BatchNorm(**bad)
-    except ValueError as error:
-        assert "Expected" in str(error) and "received" in str(error), (
-            f"the ValueError for {bad} should read 'Expected ..., received: ...'"
-        )
-    else:
-        raise AssertionError(f"BatchNorm(**{bad}) should raise a ValueError")
+assert rebuilt_settings[1:] == (0.9, 1e-4), "from_config(get_config()) changed the settings"
+assert default_config["momentum"] == 0.99, "the default momentum should be Keras's, 0.99"
+assert default_config["epsilon"] == 1e-3, "the default epsilon should be Keras's, 1e-3"
+for bad, message in zip(bad_arguments, errors, strict=True):
+    assert message is not None, f"BatchNorm(**{bad}) should raise a ValueError"
+    assert "Expected" in message and "received" in message, (
+        f"the ValueError for {bad} should read 'Expected ..., received: ...'"
+    )
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_training", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(5)
 weights = random_batchnorm_weights(4, rng)
 x = rng.normal(size=(16, 4)).astype("float32")
-layer = BatchNorm()
-layer.build(x.shape)
-load_batchnorm_weights(layer, weights)
+with answers:
+    norm = BatchNorm()
+    norm.build(x.shape)
+    load_batchnorm_weights(norm, weights)
+    out = to_numpy(norm(x, training=True))
 assert_close(
-    layer(x, training=True),
+    out,
     keras_batchnorm(x.shape, weights)(x, training=True),
     "BatchNorm output with training=True",
     hint="Training mode normalizes with the statistics of the batch.",
@@ -509,11 +570,13 @@ for shape, momentum, epsilon in [
 ]:
     weights = random_batchnorm_weights(shape[-1], rng)
     x = mixed_scale_batch(rng, shape, "float32")
-    layer = BatchNorm(momentum=momentum, epsilon=epsilon)
-    layer.build(x.shape)
-    load_batchnorm_weights(layer, weights)
+    with answers:
+        case_norm = BatchNorm(momentum=momentum, epsilon=epsilon)
+        case_norm.build(x.shape)
+        load_batchnorm_weights(case_norm, weights)
+        out = to_numpy(case_norm(x, training=True))
     assert_close(
-        layer(x, training=True),
+        out,
         keras_batchnorm(shape, weights, momentum, epsilon)(x, training=True),
         f"BatchNorm output with training=True for inputs of shape {shape}",
         hint="Average over every axis but the last, use the biased variance and put epsilon "
@@ -521,15 +584,18 @@ for shape, momentum, epsilon in [
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_inference", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(6)
 weights = random_batchnorm_weights(4, rng)
 x = rng.normal(size=(16, 4)).astype("float32")
-layer = BatchNorm()
-layer.build(x.shape)
-load_batchnorm_weights(layer, weights)
+with answers:
+    norm = BatchNorm()
+    norm.build(x.shape)
+    load_batchnorm_weights(norm, weights)
+    out = to_numpy(norm(x, training=False))
 assert_close(
-    layer(x, training=False),
+    out,
     keras_batchnorm(x.shape, weights)(x, training=False),
     "BatchNorm output with training=False",
     hint="Inference mode normalizes with the moving statistics.",
@@ -538,48 +604,69 @@ assert_close(
 for shape, epsilon in [((1, 6), 1e-3), ((3, 4, 4, 5), 1e-3), ((8, 6), 1e-2)]:
     weights = random_batchnorm_weights(shape[-1], rng)
     x = mixed_scale_batch(rng, shape, "float32")
-    layer = BatchNorm(epsilon=epsilon)
-    layer.build(x.shape)
-    load_batchnorm_weights(layer, weights)
+    with answers:
+        case_norm = BatchNorm(epsilon=epsilon)
+        case_norm.build(x.shape)
+        load_batchnorm_weights(case_norm, weights)
+        outputs = {
+            "False": to_numpy(case_norm(x, training=False)),
+            "None": to_numpy(case_norm(x, training=None)),
+        }
+        statistics_after = {
+            "moving_mean": to_numpy(case_norm.moving_mean),
+            "moving_variance": to_numpy(case_norm.moving_variance),
+        }
     reference = keras_batchnorm(shape, weights, epsilon=epsilon)(x, training=False)
     for training in (False, None):
         assert_close(
-            layer(x, training=training),
+            outputs[str(training)],
             reference,
             f"BatchNorm output with training={training} for inputs of shape {shape}",
             hint="Without training=True, use the moving statistics, epsilon inside the root.",
         )
     for name in ("moving_mean", "moving_variance"):
         assert_close(
-            getattr(layer, name),
+            statistics_after[name],
             weights[name],
             f"{name} after inference-mode calls",
             hint="Only training-mode calls may update the moving statistics.",
         )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_moving_statistics", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(7)
 x = rng.normal(2.0, 3.0, size=(16, 4)).astype("float32")
-layer = BatchNorm(momentum=0.9)
-layer(x, training=True)
-assert not np.allclose(np.array(layer.moving_mean), 0.0), (
+with answers:
+    norm = BatchNorm(momentum=0.9)
+    norm(x, training=True)
+    moving_mean_after = to_numpy(norm.moving_mean)
+assert not np.allclose(moving_mean_after, 0.0), (
     "moving_mean did not change in training mode: update it with momentum"
 )
 ### BEGIN HIDDEN TESTS
 for shape, momentum in [((4, 5), 0.9), ((6, 3, 3, 4), 0.99), ((8, 6), 0.6)]:
     weights = random_batchnorm_weights(shape[-1], rng)
-    layer = BatchNorm(momentum=momentum)
-    layer.build(shape)
-    load_batchnorm_weights(layer, weights)
+    batches = [
+        mixed_scale_batch(rng, shape, "float32") + rng.normal(size=shape[-1]).astype("float32")
+        for _ in range(4)
+    ]
+    with answers:
+        case_norm = BatchNorm(momentum=momentum)
+        case_norm.build(shape)
+        load_batchnorm_weights(case_norm, weights)
+        for batch_x in batches:
+            case_norm(batch_x, training=True)
+        statistics_after = {
+            "moving_mean": to_numpy(case_norm.moving_mean),
+            "moving_variance": to_numpy(case_norm.moving_variance),
+        }
     reference = keras_batchnorm(shape, weights, momentum)
-    for _ in range(4):
-        x = mixed_scale_batch(rng, shape, "float32") + rng.normal(size=shape[-1]).astype("float32")
-        layer(x, training=True)
+    for x in batches:
         reference(x, training=True)
     for name in ("moving_mean", "moving_variance"):
         assert_close(
-            getattr(layer, name),
+            statistics_after[name],
             getattr(reference, name),
             f"{name} after 4 training steps (inputs of shape {shape}, momentum={momentum})",
             hint="moving = moving * momentum + batch statistic * (1 - momentum), with the "
@@ -587,11 +674,13 @@ for shape, momentum in [((4, 5), 0.9), ((6, 3, 3, 4), 0.99), ((8, 6), 0.6)]:
         )
 ### END HIDDEN TESTS
 
+
 # %% [markdown]
 # The last two tests put your layer in a model, `Dense → BatchNorm → ReLU → Dense`, train
 # it with `fit` next to the same model built with `keras.layers.BatchNormalization`, and
 # compare the weights, the moving statistics and the predictions. The second one freezes
 # the layer first.
+
 
 # %% nbgrader={"grade": false, "grade_id": "model_tools", "locked": true, "schema_version": 3, "solution": false}
 def small_model(normalization, inputs=6):
@@ -619,33 +708,45 @@ def compile_and_fit(model, x, y, epochs=2):
 rng = np.random.default_rng(8)
 x_small = mixed_scale_batch(rng, (64, 6), "float32") + 1.0
 y_small = rng.integers(0, 3, size=64)
-student_norm = BatchNorm(momentum=0.9)
-student_model = small_model(student_norm)
-compile_and_fit(student_model, x_small, y_small)
-assert not np.allclose(np.array(student_norm.moving_mean), 0.0), (
+with answers:
+    student_norm = BatchNorm(momentum=0.9)
+    compile_and_fit(small_model(student_norm), x_small, y_small)
+    moving_mean_after_fit = to_numpy(student_norm.moving_mean)
+assert not np.allclose(moving_mean_after_fit, 0.0), (
     "moving_mean did not change during model.fit: update it when training is true"
 )
 ### BEGIN HIDDEN TESTS
+with answers:
+    fitted_norm = BatchNorm(momentum=0.9)
+    fitted_model = small_model(fitted_norm)
+    compile_and_fit(fitted_model, x_small, y_small)
+    after_fit = {name: to_numpy(getattr(fitted_norm, name)) for name in BATCHNORM_WEIGHTS}
+    first_kernel = to_numpy(fitted_model.layers[0].kernel)
+    predictions = to_numpy(fitted_model.predict(x_small, verbose=0))
+    after_predict = {
+        "moving_mean": to_numpy(fitted_norm.moving_mean),
+        "moving_variance": to_numpy(fitted_norm.moving_variance),
+    }
 reference_norm = keras.layers.BatchNormalization(momentum=0.9)
 reference_model = small_model(reference_norm)
 compile_and_fit(reference_model, x_small, y_small)
 for name in BATCHNORM_WEIGHTS:
     assert_close(
-        getattr(student_norm, name),
+        after_fit[name],
         getattr(reference_norm, name),
         f"{name} after model.fit",
         tol="training",
         hint="Compare your training-mode call and moving-average update with Keras's.",
     )
 assert_close(
-    student_model.layers[0].kernel,
+    first_kernel,
     reference_model.layers[0].kernel,
     "the first Dense kernel after model.fit",
     tol="training",
     hint="The gradients through your layer differ: use keras.ops throughout call().",
 )
 assert_close(
-    student_model.predict(x_small, verbose=0),
+    predictions,
     reference_model.predict(x_small, verbose=0),
     "model.predict after fit",
     tol="training",
@@ -653,7 +754,7 @@ assert_close(
 )
 for name in ("moving_mean", "moving_variance"):
     assert_close(
-        getattr(student_norm, name),
+        after_predict[name],
         getattr(reference_norm, name),
         f"{name} after model.predict",
         tol="training",
@@ -661,37 +762,50 @@ for name in ("moving_mean", "moving_variance"):
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_layer_frozen", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(9)
 x_small = mixed_scale_batch(rng, (48, 6), "float32")
 y_small = rng.integers(0, 3, size=48)
 frozen_weights = random_batchnorm_weights(8, rng)
-frozen_norm = BatchNorm(momentum=0.5)
-frozen_model = small_model(frozen_norm)
-load_batchnorm_weights(frozen_norm, frozen_weights)
-frozen_norm.trainable = False
-compile_and_fit(frozen_model, x_small, y_small, epochs=1)
+with answers:
+    frozen_norm = BatchNorm(momentum=0.5)
+    frozen_model = small_model(frozen_norm)
+    load_batchnorm_weights(frozen_norm, frozen_weights)
+    frozen_norm.trainable = False
+    compile_and_fit(frozen_model, x_small, y_small, epochs=1)
+    frozen_moving_mean = to_numpy(frozen_norm.moving_mean)
 assert_close(
-    frozen_norm.moving_mean,
+    frozen_moving_mean,
     frozen_weights["moving_mean"],
     "moving_mean of a frozen layer after model.fit",
     hint="A layer with trainable = False must not update its moving statistics.",
 )
 ### BEGIN HIDDEN TESTS
+with answers:
+    refrozen_norm = BatchNorm(momentum=0.5)
+    refrozen_model = small_model(refrozen_norm)
+    load_batchnorm_weights(refrozen_norm, frozen_weights)
+    refrozen_norm.trainable = False
+    compile_and_fit(refrozen_model, x_small, y_small, epochs=1)
+    frozen_after_fit = {name: to_numpy(getattr(refrozen_norm, name)) for name in BATCHNORM_WEIGHTS}
+    output_training = to_numpy(refrozen_model(x_small, training=True))
+    output_inference = to_numpy(refrozen_model(x_small, training=False))
 for name in BATCHNORM_WEIGHTS:
     assert_close(
-        getattr(frozen_norm, name),
+        frozen_after_fit[name],
         frozen_weights[name],
         f"{name} of a frozen layer after model.fit",
         hint="A frozen layer changes none of its weights.",
     )
 assert_close(
-    frozen_model(x_small, training=True),
-    frozen_model(x_small, training=False),
+    output_training,
+    output_inference,
     "a model with a frozen BatchNorm, training=True against training=False",
     hint="A frozen batch norm layer runs in inference mode: check self.trainable in call().",
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 3: training mode is not inference mode
@@ -707,6 +821,7 @@ assert_close(
 # during training. Calling a model with `training=True` also updates its moving
 # statistics, even without an optimizer: your function must leave the model exactly as
 # it found it (save its weights with `model.get_weights()` and restore them at the end).
+
 
 # %% nbgrader={"grade": false, "grade_id": "training_mode_accuracy", "locked": false, "schema_version": 3, "solution": true}
 def accuracy_in_training_mode(model, x, y, batch_size):
@@ -727,9 +842,13 @@ def accuracy_in_training_mode(model, x, y, batch_size):
 rng = np.random.default_rng(10)
 probe_model = small_model(keras.layers.BatchNormalization(), inputs=5)
 load_batchnorm_weights(probe_model.layers[1], random_batchnorm_weights(8, rng))
+probe_weights = probe_model.get_weights()
 x_probe = rng.normal(size=(12, 5)).astype("float32")
 y_probe = np.argmax(np.array(probe_model(x_probe, training=False)), axis=-1)
-accuracy = accuracy_in_training_mode(probe_model, x_probe, y_probe, batch_size=12)
+with answers:
+    student_probe = small_model(keras.layers.BatchNormalization(), inputs=5)
+    student_probe.set_weights(probe_weights)
+    accuracy = accuracy_in_training_mode(student_probe, x_probe, y_probe, batch_size=12)
 assert isinstance(accuracy, float) and 0.0 <= accuracy <= 1.0, (
     f"return the accuracy as a Python float between 0 and 1, got {accuracy!r}"
 )
@@ -747,28 +866,37 @@ def reference_training_mode_accuracy(model, x, y, batch_size):
     return float(np.mean(np.concatenate(hits)))
 
 
+batch_sizes = [1, 5, 12, 20]
+with answers:
+    probe_copy = small_model(keras.layers.BatchNormalization(), inputs=5)
+    probe_copy.set_weights(probe_weights)
+    calls = []
+    for size in batch_sizes:
+        fraction = accuracy_in_training_mode(probe_copy, x_probe, y_probe, size)
+        calls.append((fraction, [to_numpy(w) for w in probe_copy.weights]))
 saved = [np.array(w) for w in probe_model.weights]
-for batch_size in (1, 5, 12, 20):
+for batch_size, (got, weights_after) in zip(batch_sizes, calls, strict=True):
     expected = reference_training_mode_accuracy(probe_model, x_probe, y_probe, batch_size)
-    got = accuracy_in_training_mode(probe_model, x_probe, y_probe, batch_size)
     assert_close(
         got,
         expected,
         f"accuracy with batch_size={batch_size}",
         hint="Call the model once per batch, with training=True.",
     )
-    for before, after in zip(saved, probe_model.weights, strict=True):
+    for before, after, variable in zip(saved, weights_after, probe_model.weights, strict=True):
         assert_close(
             after,
             before,
-            f"the model's {after.name} after accuracy_in_training_mode",
+            f"the model's {variable.name} after accuracy_in_training_mode",
             hint="Calls with training=True update the moving statistics: restore the weights.",
         )
 ### END HIDDEN TESTS
 
+
 # %% [markdown]
 # Train the digits network (a few seconds). Both batch norm layers follow a layer
 # without bias, since the batch norm's `beta` plays that role (part 6 asks why).
+
 
 # %% nbgrader={"grade": false, "grade_id": "train_digits", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 x_train, y_train = load_digits("train")
@@ -805,13 +933,14 @@ def inference_accuracy(model, x, y):
 # been updated during training. Per-image evaluation is slow in eager mode, so the
 # batch-size-1 run uses the first 30 test images.
 
+
 # %% nbgrader={"grade": false, "grade_id": "train_vs_inference", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 stale_model = keras.models.clone_model(digits_model)
 stale_model.set_weights(digits_model.get_weights())
-for layer in stale_model.layers:
-    if isinstance(layer, keras.layers.BatchNormalization):
-        layer.moving_mean.assign(ops.zeros_like(layer.moving_mean))
-        layer.moving_variance.assign(ops.ones_like(layer.moving_variance))
+for stale_layer in stale_model.layers:
+    if isinstance(stale_layer, keras.layers.BatchNormalization):
+        stale_layer.moving_mean.assign(ops.zeros_like(stale_layer.moving_mean))
+        stale_layer.moving_variance.assign(ops.ones_like(stale_layer.moving_variance))
 
 accuracies = {
     "inference mode": inference_accuracy(digits_model, x_test, y_test),
@@ -827,6 +956,7 @@ _, axis = plt.subplots(figsize=(6, 2.5))
 axis.barh(list(accuracies), list(accuracies.values()))
 axis.set(xlim=(0, 1), xlabel="test accuracy", title="one trained network, four evaluations")
 plt.show()
+
 
 # %% [markdown]
 # ## Part 4: folding batch norm into the preceding layer
@@ -852,6 +982,7 @@ plt.show()
 #    with `config["use_bias"] = True` for a folded layer), start the new model with
 #    `keras.Input(shape=model.input_shape[1:])`, then copy weights with `set_weights`.
 #    Do not modify `model`.
+
 
 # %% nbgrader={"grade": false, "grade_id": "folding", "locked": false, "schema_version": 3, "solution": true}
 def fold_batchnorm(kernel, bias, gamma, beta, moving_mean, moving_variance, epsilon):
@@ -916,16 +1047,18 @@ def check_fold(linear_layer, x, rng, epsilon=1e-3):
     expected = keras_batchnorm(linear_output.shape, weights, epsilon=epsilon)(
         linear_output, training=False
     )
+    linear_kernel = np.array(linear_layer.kernel)
     bias = np.array(linear_layer.bias) if linear_layer.use_bias else None
-    kernel, folded_bias = fold_batchnorm(
-        np.array(linear_layer.kernel), bias, *(weights[name] for name in BATCHNORM_WEIGHTS), epsilon
-    )
+    with answers:
+        kernel, folded_bias = fold_batchnorm(
+            linear_kernel, bias, *(weights[key] for key in BATCHNORM_WEIGHTS), epsilon
+        )
     assert_shape(kernel, linear_layer.kernel.shape, "folded kernel")
     assert_shape(folded_bias, (channels,), "folded bias")
     config = {**linear_layer.get_config(), "use_bias": True}
     folded_layer = type(linear_layer).from_config(config)
     folded_layer.build(x.shape)
-    folded_layer.set_weights([kernel, folded_bias])
+    folded_layer.set_weights([to_numpy(kernel), to_numpy(folded_bias)])
     assert_close(
         folded_layer(x),
         expected,
@@ -955,24 +1088,30 @@ conv.build(x.shape)
 check_fold(conv, x, rng)
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_fold_model", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 def check_fold_model(model, x, rng, batchnorms_left=0):
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             load_batchnorm_weights(layer, random_batchnorm_weights(layer.gamma.shape[0], rng))
     expected = model(x, training=False)
-    before = [np.array(w) for w in model.weights]
-    folded = fold_model(model)
-    left = sum(isinstance(layer, keras.layers.BatchNormalization) for layer in folded.layers)
+    architecture, model_weights = model.to_json(), model.get_weights()
+    with answers:
+        original = keras.models.model_from_json(architecture)
+        original.set_weights(model_weights)
+        folded = fold_model(original)
+        left = sum(isinstance(kept, keras.layers.BatchNormalization) for kept in folded.layers)
+        folded_output = to_numpy(folded(x, training=False))
+        weights_after = [to_numpy(w) for w in original.weights]
     assert left == batchnorms_left, (
         f"the folded model has {left} BatchNormalization layer(s), expected "
         f"{batchnorms_left}: fold each one that follows a Dense or Conv2D without activation, "
         "and only those"
     )
-    assert_close(folded(x, training=False), expected, "folded model output", tol="training")
-    for weight, value in zip(model.weights, before, strict=True):
+    assert_close(folded_output, expected, "folded model output", tol="training")
+    for weight, before, after in zip(model.weights, model_weights, weights_after, strict=True):
         assert_close(
-            weight, value, f"the original model's {weight.name}", hint="Do not modify model."
+            after, before, f"the original model's {weight.name}", hint="Do not modify model."
         )
 
 
@@ -1017,8 +1156,10 @@ model = keras.Sequential(
 check_fold_model(model, rng.normal(size=(8, 4)).astype("float32"), rng, batchnorms_left=1)
 ### END HIDDEN TESTS
 
+
 # %% [markdown]
 # Fold the trained digits network: same predictions, two layers fewer.
+
 
 # %% nbgrader={"grade": false, "grade_id": "fold_digits", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 folded_digits_model = fold_model(digits_model)
@@ -1027,6 +1168,7 @@ difference = np.max(np.abs(folded_logits - np.array(digits_model(x_test, trainin
 print(f"layers: {len(digits_model.layers)} -> {len(folded_digits_model.layers)}")
 print(f"largest difference between the logits: {difference:.2e}")
 print(f"folded model accuracy: {inference_accuracy(folded_digits_model, x_test, y_test):.1%}")
+
 
 # %% [markdown]
 # ## Part 5: layer normalization
@@ -1042,6 +1184,7 @@ print(f"folded model accuracy: {inference_accuracy(folded_digits_model, x_test, 
 # **kwargs)` with the same validation of epsilon, `build` creating `self.gamma` (ones)
 # and `self.beta` (zeros), both trainable, `call(inputs)` with `keras.ops`, and
 # `get_config`. It must match `keras.layers.LayerNormalization(axis=-1)`.
+
 
 # %% nbgrader={"grade": false, "grade_id": "layernorm_layer", "locked": false, "schema_version": 3, "solution": true}
 class LayerNorm(keras.layers.Layer):
@@ -1113,8 +1256,10 @@ def student_layernorm(features, gamma, beta, epsilon=1e-3):
 rng = np.random.default_rng(13)
 gamma, beta = rng.uniform(0.5, 2.0, 6), rng.normal(size=6)
 x = rng.normal(size=(4, 6)).astype("float32")
+with answers:
+    out = to_numpy(student_layernorm(6, gamma, beta)(x))
 assert_close(
-    student_layernorm(6, gamma, beta)(x),
+    out,
     keras_layernorm(6, gamma, beta)(x),
     "LayerNorm output",
     hint="Normalize each row with its own mean and variance.",
@@ -1125,52 +1270,63 @@ for shape, epsilon in [((3, 8), 1e-3), ((2, 5, 8), 1e-3), ((4, 6), 1e-2), ((1, 7
     x = (rng.normal(size=shape) * np.geomspace(0.01, 2.0, shape[:-1][-1])[:, None]).astype(
         "float32"
     )
+    with answers:
+        out = to_numpy(student_layernorm(shape[-1], gamma, beta, epsilon)(x))
     assert_close(
-        student_layernorm(shape[-1], gamma, beta, epsilon)(x),
+        out,
         keras_layernorm(shape[-1], gamma, beta, epsilon)(x),
         f"LayerNorm output for inputs of shape {shape}, epsilon={epsilon}",
         hint="Statistics over the last axis only, biased variance, epsilon inside the square root.",
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_layernorm_per_sample", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(14)
-layer = student_layernorm(5, rng.uniform(0.5, 2.0, 5), rng.normal(size=5))
+gamma, beta = rng.uniform(0.5, 2.0, 5), rng.normal(size=5)
 x = rng.normal(size=(6, 5)).astype("float32")
-assert_close(
-    layer(x[:1]), layer(x)[:1], "LayerNorm of one sample alone against the same sample in a batch"
-)
+with answers:
+    norm = LayerNorm()
+    norm.build((None, 5))
+    load_batchnorm_weights(norm, {"gamma": gamma, "beta": beta})
+    alone, in_batch = to_numpy(norm(x[:1])), to_numpy(norm(x)[:1])
+assert_close(alone, in_batch, "LayerNorm of one sample alone against the same sample in a batch")
 ### BEGIN HIDDEN TESTS
-assert not layer.non_trainable_weights, (
-    "LayerNorm needs no moving statistics: no non-trainable weights"
-)
-assert len(layer.trainable_weights) == 2, "LayerNorm has two trainable weights, gamma and beta"
 x = rng.normal(size=(3, 4, 5)).astype("float32")
-whole = np.array(layer(x))
-for i in range(3):
-    assert_close(layer(x[i : i + 1]), whole[i : i + 1], f"sample {i} alone against in the batch")
 x_shifted = x + rng.normal(size=(3, 4, 1)).astype("float32")
+with answers:
+    probe_norm = LayerNorm()
+    probe_norm.build((None, 5))
+    load_batchnorm_weights(probe_norm, {"gamma": gamma, "beta": beta})
+    weight_counts = (len(probe_norm.non_trainable_weights), len(probe_norm.trainable_weights))
+    whole = to_numpy(probe_norm(x))
+    samples = [to_numpy(probe_norm(x[i : i + 1])) for i in range(3)]
+    shifted = to_numpy(probe_norm(x_shifted))
+    by_mode = [to_numpy(probe_norm(x, training=True)), to_numpy(probe_norm(x, training=False))]
+    rebuilt_norm = LayerNorm.from_config(LayerNorm(epsilon=1e-4, name="ln").get_config())
+    rebuilt_settings = (rebuilt_norm.epsilon, rebuilt_norm.name)
+    try:
+        LayerNorm(epsilon=-1.0)
+    except ValueError:
+        rejects_negative_epsilon = True
+    else:
+        rejects_negative_epsilon = False
+assert weight_counts[0] == 0, "LayerNorm needs no moving statistics: no non-trainable weights"
+assert weight_counts[1] == 2, "LayerNorm has two trainable weights, gamma and beta"
+for i, sample in enumerate(samples):
+    assert_close(sample, whole[i : i + 1], f"sample {i} alone against in the batch")
 assert_close(
-    layer(x_shifted),
+    shifted,
     whole,
     "LayerNorm of samples shifted by a constant",
     tol="training",
     hint="Adding a constant to every feature of a sample should not change its output.",
 )
-assert_close(
-    layer(x, training=True), layer(x, training=False), "LayerNorm in training against inference"
-)
-rebuilt = LayerNorm.from_config(LayerNorm(epsilon=1e-4, name="ln").get_config())
-assert rebuilt.epsilon == 1e-4 and rebuilt.name == "ln", (
-    "from_config(get_config()) changed the layer"
-)
-try:
-    LayerNorm(epsilon=-1.0)
-except ValueError:
-    pass
-else:
-    raise AssertionError("LayerNorm(epsilon=-1.0) should raise a ValueError")
+assert_close(by_mode[0], by_mode[1], "LayerNorm in training against inference")
+assert rebuilt_settings == (1e-4, "ln"), "from_config(get_config()) changed the layer"
+assert rejects_negative_epsilon, "LayerNorm(epsilon=-1.0) should raise a ValueError"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 6: concept checks
@@ -1209,6 +1365,7 @@ else:
 #   inference compute the same thing
 # - (d) LayerNorm does not need `gamma` and `beta`
 
+
 # %% nbgrader={"grade": false, "grade_id": "concepts", "locked": false, "schema_version": 3, "solution": true}
 single_sample_output = None
 steps_to_converge = None
@@ -1221,10 +1378,11 @@ dense_bias_before_bn = "a"
 layernorm_reason = "c"
 ### END SOLUTION
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_single_sample_output", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert single_sample_output in {"a", "b", "c", "d"}, (
-    "set single_sample_output to one of 'a', 'b', 'c', 'd'"
-)
+with answers:
+    choice = single_sample_output
+assert choice in {"a", "b", "c", "d"}, "set single_sample_output to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
 probe = keras_batchnorm((1, 3), random_batchnorm_weights(3, np.random.default_rng(15)))
 one_sample = np.array([[0.3, -2.0, 5.0]], dtype="float32")
@@ -1235,36 +1393,44 @@ candidates = {
     "c": one_sample[0],
     "d": np.array(probe.gamma) * one_sample[0] + np.array(probe.beta),
 }
-assert np.allclose(candidates[single_sample_output], produced, atol=1e-4), (
+assert np.allclose(candidates[choice], produced, atol=1e-4), (
     "not what the layer computes: work out the batch mean and x - mean for a batch of one"
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_steps_to_converge", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(steps_to_converge, int), "store a whole number in steps_to_converge"
+with answers:
+    steps_answer = steps_to_converge
+assert isinstance(steps_answer, int), "store a whole number in steps_to_converge"
 ### BEGIN HIDDEN TESTS
 moving_mean, steps = 0.0, 0
 while moving_mean < 1.9:
     moving_mean = moving_mean * 0.99 + 2.0 * (1 - 0.99)
     steps += 1
-assert steps_to_converge == steps, (
+assert steps_answer == steps, (
     "not the right number of steps: after k steps the moving mean is 2 * (1 - 0.99**k)"
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_dense_bias_before_bn", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert dense_bias_before_bn in {"a", "b", "c", "d"}, (
-    "set dense_bias_before_bn to one of 'a', 'b', 'c', 'd'"
-)
+with answers:
+    choice = dense_bias_before_bn
+assert choice in {"a", "b", "c", "d"}, "set dense_bias_before_bn to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert dense_bias_before_bn == "a", "write out the batch mean of x W + b: where does b go?"
+assert choice == "a", "write out the batch mean of x W + b: where does b go?"
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_layernorm_reason", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert layernorm_reason in {"a", "b", "c", "d"}, "set layernorm_reason to one of 'a', 'b', 'c', 'd'"
+with answers:
+    choice = layernorm_reason
+assert choice in {"a", "b", "c", "d"}, "set layernorm_reason to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert layernorm_reason == "c", "compare what each normalization averages over"
+assert choice == "c", "compare what each normalization averages over"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # **6.5 Written answer (graded by hand, 2 points).** Part 3 broke the same trained
@@ -1273,6 +1439,7 @@ assert layernorm_reason == "c", "compare what each normalization averages over"
 # copy whose moving statistics were never updated fail in inference mode, and what
 # does each failure tell you to check when a model with batch norm does well in
 # training but badly at test time?
+
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "written_train_vs_inference", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
