@@ -225,7 +225,9 @@ def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram
     returned = []
     for index, binds in enumerate(block_binds):
         free_elsewhere = [
-            r - b for j, (r, b) in enumerate(zip(block_reads, block_binds)) if j != index
+            r - b
+            for j, (r, b) in enumerate(zip(block_reads, block_binds, strict=True))
+            if j != index
         ]
         returned.append(binds & read_outside.union(*free_elsewhere))
     bound_in_test = set(bound_outside)
@@ -365,11 +367,28 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
 def student_names_judges_read(notebook: NotebookNode) -> dict[str, set[str]]:
     """For each test whose judge part reads a student's name (a solution cell binds it,
     the test does not): those names. The judge never has them, so such a test can only
-    fail when graded; `dlcourse verify` would show it, this shows it without running."""
+    fail when graded; `dlcourse verify` would show it, this shows it without running.
+    The test's functions that blocks take along to the kernel may use student names."""
     students = student_names(notebook)
     found = {}
     for grade_id, program in split_notebook(notebook).items():
-        names = (reads([ast.parse(program.judge_source)]) & students) - program.bound
+        shipped = {name for block in program.blocks.values() for name in block.functions}
+        tree = ast.parse(program.judge_source)
+        carried = {
+            id(inner)
+            for node in ast.walk(tree)
+            if (isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in shipped)
+            or (isinstance(node, ast.Assign) and scope_bindings([node]) & shipped)
+            for inner in ast.walk(node)
+        }
+        judged = {
+            node.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in carried
+        }
+        names = (judged & students) - program.bound
         if names:
             found[grade_id] = names
     return found
