@@ -21,6 +21,7 @@ submission:
 
 import ast
 import builtins
+import copy
 import textwrap
 from dataclasses import dataclass, field
 
@@ -106,14 +107,55 @@ def all_bindings(nodes) -> set[str]:
     return names
 
 
-def reads(nodes) -> set[str]:
-    """Every name read anywhere in `nodes`, nested scopes included."""
-    return {
-        node.id
-        for root in nodes
-        for node in ast.walk(root)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
+def reads(nodes, into_functions: bool = False) -> set[str]:
+    """Names `nodes` read from the scope they run in.
+
+    A name bound by a comprehension, a lambda's parameters, or a function's or class's
+    parameters and locals is read from that inner scope, not this one (a helper's local
+    `g` needs no global `g`). With `into_functions`, function bodies count as this scope
+    (a test's blocks may sit in a function of the test, reading its locals).
+    """
+    found: set[str] = set()
+
+    def visit(node, inner: frozenset) -> None:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id not in inner:
+                found.add(node.id)
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = node.args
+            for default in [*arguments.defaults, *arguments.kw_defaults]:
+                if default is not None:
+                    visit(default, inner)
+            for decorator in getattr(node, "decorator_list", []):
+                visit(decorator, inner)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            local = {a.arg for a in ast.walk(arguments) if isinstance(a, ast.arg)}
+            if not isinstance(node, ast.Lambda):
+                local |= scope_bindings(body)
+            if into_functions and not isinstance(node, ast.Lambda):
+                local = set()
+            for child in body:
+                visit(child, inner | local)
+            return
+        if isinstance(node, ast.ClassDef):
+            for child in [*node.bases, *node.keywords, *node.decorator_list]:
+                visit(child, inner)
+            for child in node.body:
+                visit(child, inner | scope_bindings(node.body))
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            targets = {n.id for g in node.generators for n in ast.walk(g.target)
+                       if isinstance(n, ast.Name)}  # fmt: skip
+            for child in ast.iter_child_nodes(node):
+                visit(child, inner | targets)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    for root in nodes:
+        visit(root, frozenset())
+    return found
 
 
 # -- blocks ------------------------------------------------------------------------------
@@ -152,15 +194,21 @@ def _blocks_and_rest(tree: ast.Module) -> tuple[list[ast.With], list[ast.AST]]:
     return blocks, outside
 
 
-def _names_outside(outside: list[ast.AST]) -> tuple[set[str], set[str]]:
-    bound, read = set(), set()
+class _WithoutBlocks(ast.NodeTransformer):
+    def visit_With(self, node):
+        return ast.Pass() if _is_block(node) else self.generic_visit(node)
+
+
+def _names_outside(tree: ast.Module, outside: list[ast.AST]) -> tuple[set[str], set[str]]:
+    """Names the test binds outside its blocks (its functions' locals too), and names it
+    reads there (in its functions too; not what its comprehensions and lambdas bind)."""
+    bound = set()
     for node in outside:
         bound |= _stored(node)
         if isinstance(node, ast.arg):
             bound.add(node.arg)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            read.add(node.id)
-    return bound, read
+    rest = _WithoutBlocks().visit(copy.deepcopy(tree))
+    return bound, reads([rest], into_functions=True)
 
 
 def _segment(lines: list[str], node) -> str:
@@ -174,32 +222,15 @@ def _test_functions(outside: list[ast.AST], lines: list[str]) -> dict[str, tuple
     found = {}
     for node in outside:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            found[node.name] = (_segment(lines, node), _free_reads(node))
+            found[node.name] = (_segment(lines, node), reads([node]))
         elif (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
             and isinstance(node.value, ast.Lambda)
         ):
-            found[node.targets[0].id] = (_segment(lines, node), _free_reads(node.value))
+            found[node.targets[0].id] = (_segment(lines, node), reads([node.value]))
     return found
-
-
-def _free_reads(definition) -> set[str]:
-    """Names a function, class or lambda reads from outside itself (approximately: its
-    parameters and every name bound inside it are left out)."""
-    inner = {a.arg for a in ast.walk(definition) if isinstance(a, ast.arg)}
-    if not isinstance(definition, ast.Lambda):
-        inner |= all_bindings(definition.body)
-    return reads([definition]) - inner
-
-
-def outside_reads(statement) -> set[str]:
-    """Names a statement reads from the scope it runs in: a function's or class's own
-    parameters and locals are not (a helper's local `layer` needs no global `layer`)."""
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return _free_reads(statement)
-    return reads([statement])
 
 
 def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram:
@@ -216,7 +247,7 @@ def split_test(source: str, grade_id: str, first_number: int = 0) -> TestProgram
     blocks, outside = _blocks_and_rest(tree)
     for block in blocks:
         _check_block(block, grade_id)
-    bound_outside, read_outside = _names_outside(outside)
+    bound_outside, read_outside = _names_outside(tree, outside)
     block_reads = [reads(b.body) for b in blocks]
     block_binds = [scope_bindings(b.body) for b in blocks]
     functions = _test_functions(outside, lines)
@@ -343,7 +374,7 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
                     statements.append((index, node, lines))
     for _ in range(len(statements) + 1):  # what the needed statements need, to a fixpoint
         grown = needed.union(
-            *(outside_reads(n) for _, n, _ in statements if scope_bindings([n]) & needed)
+            *(reads([n]) for _, n, _ in statements if scope_bindings([n]) & needed)
         )
         if grown == needed:
             break
@@ -351,7 +382,7 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
     available = set(dir(builtins))
     kept: dict[int, list[str]] = {}
     for index, node, lines in statements:
-        binds, uses = scope_bindings([node]), outside_reads(node)
+        binds, uses = scope_bindings([node]), reads([node])
         keep = (
             isinstance(node, (ast.Import, ast.ImportFrom))
             or bool(binds & needed)

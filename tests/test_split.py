@@ -215,3 +215,23 @@ def test_a_helpers_local_names_do_not_pull_unrelated_statements_into_the_judge()
     assert judge_prelude(nb)[1] == (
         "def reference(n):\n    layer = keras.layers.Dense(n)\n    return layer\n"
     )
+
+
+def test_names_that_comprehensions_and_helpers_bind_are_not_reads():
+    nb = notebook(
+        _cell("import numpy as np", **INSTRUCTOR),
+        _cell("g = 1\ndef relu(x):\n    return x", **SOLUTION),
+        _cell(
+            "def as_arrays(xs):\n    return [np.asarray(g) for g in xs]\n"
+            "def first(xs):\n    g = xs[0]\n    return g\n",
+            **INSTRUCTOR,
+        ),
+        _cell(
+            "with answers:\n    layer = relu(1)\n    out = [layer]\n"
+            "names = [layer for layer in ('a', 'b')]\nassert as_arrays(out) and first(names)",
+            **TESTCELL,
+        ),
+    )
+    assert "as_arrays" in judge_prelude(nb)[2] and "first" in judge_prelude(nb)[2]
+    (block,) = split_test(nb.cells[3].source, "t").blocks.values()
+    assert block.returns == ("out",)  # `layer` outside is the comprehension's own

@@ -36,6 +36,11 @@
 # submit, run `dlcourse check a02_backprop.ipynb`, which restarts the kernel and runs
 # everything top to bottom, as the grader will. The whole notebook should run in well
 # under a minute.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import keras
@@ -47,6 +52,7 @@ from threadpoolctl import threadpool_limits
 import course
 from course.checks import (
     Tolerance,
+    answers,
     assert_close,
     assert_gradient_close,
     assert_shape,
@@ -60,6 +66,7 @@ course.setup(seed=0)
 # NumPy's matrix products here are small: one BLAS thread is faster for them, and it
 # avoids long stalls when other programs share the processor.
 threadpool_limits(limits=1, user_api="blas")
+
 
 # %% [markdown]
 # ## Part 1: layers with a forward and a backward pass
@@ -77,6 +84,7 @@ threadpool_limits(limits=1, user_api="blas")
 # Inputs are batches: `x` has shape `(n, features)`, one example per row. Write
 # vectorized NumPy (no Python loop over examples is needed), keep the dtype of the input
 # (do not cast), and never modify `x` or `upstream` in place: other layers still use them.
+
 
 # %% nbgrader={"grade": false, "grade_id": "layer_base", "locked": true, "schema_version": 3, "solution": false}
 class Layer:
@@ -133,6 +141,7 @@ class Layer:
 # numeric gradient of S and its relative error to the analytic one. Return a dict with
 # one entry `"x"` and one entry per parameter name.
 
+
 # %% nbgrader={"grade": false, "grade_id": "gradient_check", "locked": false, "schema_version": 3, "solution": true}
 def layer_gradient_errors(layer, x, upstream, h=1e-4):
     """Relative errors of layer.backward against central differences, for x and each parameter."""
@@ -159,6 +168,7 @@ def layer_gradient_errors(layer, x, upstream, h=1e-4):
 # tiny errors for the correct layer and a large error, for the right name, when a
 # gradient is wrong.
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_gradient_check", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 class ScaledTanh(Layer):
     """out = gamma * tanh(x) + beta; `broken` names a gradient to compute wrongly."""
@@ -183,7 +193,9 @@ class ScaledTanh(Layer):
 rng = np.random.default_rng(20)
 x = rng.normal(size=(4, 3))
 upstream = rng.choice([-1.0, 1.0], size=(4, 3)) * rng.uniform(0.5, 1.5, size=(4, 3))
-errors = layer_gradient_errors(ScaledTanh(rng.normal(size=3), rng.normal(size=3)), x, upstream)
+gamma, beta = rng.normal(size=3), rng.normal(size=3)
+with answers:
+    errors = layer_gradient_errors(ScaledTanh(gamma, beta), x, upstream)
 assert set(errors) == {"x", "gamma", "beta"}, (
     f"expected one error for 'x' and one per parameter, got the keys {sorted(errors)}"
 )
@@ -197,12 +209,17 @@ for broken in ["gamma", "x"]:
     x = rng.normal(size=(5, 3))
     upstream = rng.choice([-1.0, 1.0], size=(5, 3)) * rng.uniform(0.5, 1.5, size=(5, 3))
     gamma_before, beta_before, x_before = gamma.copy(), beta.copy(), x.copy()
-    errors = layer_gradient_errors(ScaledTanh(gamma, beta, broken=broken), x, upstream)
-    assert np.array_equal(gamma, gamma_before) and np.array_equal(beta, beta_before), (
+    with answers:
+        errors = layer_gradient_errors(ScaledTanh(gamma, beta, broken=broken), x, upstream)
+        after_check = {"gamma": gamma, "beta": beta, "x": x}  # the arrays the check received
+    parameters_unchanged = np.array_equal(after_check["gamma"], gamma_before) and (
+        np.array_equal(after_check["beta"], beta_before)
+    )
+    assert parameters_unchanged, (
         "the parameters changed during the check: numeric_gradient restores them, so do not "
         "modify them yourself"
     )
-    assert np.array_equal(x, x_before), "x changed during the check"
+    assert np.array_equal(after_check["x"], x_before), "x changed during the check"
     # The true gradients, for an independent value of the broken entry's relative error.
     reference = ScaledTanh(gamma, beta)
     reference.forward(x)
@@ -224,6 +241,7 @@ for broken in ["gamma", "x"]:
     )
 ### END HIDDEN TESTS
 
+
 # %% [markdown]
 # ### 1.2 The affine layer
 #
@@ -238,12 +256,16 @@ for broken in ["gamma", "x"]:
 #
 # The bias is added to every row, so its gradient collects one contribution per example.
 #
-# The tests use `check_layer` below, which compares your layer with the same computation
-# written in TensorFlow: first the output, then the backward pass against
-# `tf.GradientTape` (given the same upstream gradient), then a float64 gradient check of
-# x and every parameter. `random_upstream` draws upstream gradients with random signs and
-# magnitudes between 0.5 and 1.5: different entries, and none so close to zero that
-# relative errors become meaningless. You can call both yourself while you debug.
+# The tests check a layer in two steps. Under `with answers:`, `layer_results` runs your
+# layer on `x` and `upstream` and collects, as arrays, its output, the gradients of its
+# backward pass and float64 central-difference gradients of x and every parameter. Then
+# `check_layer_results` compares those with the same computation written in TensorFlow:
+# first the output, then the backward pass against `tf.GradientTape` (given the same
+# upstream gradient), then the gradient check. `check_layer` does both at once.
+# `random_upstream` draws upstream gradients with random signs and magnitudes between
+# 0.5 and 1.5: different entries, and none so close to zero that relative errors become
+# meaningless. You can call these yourself while you debug.
+
 
 # %% nbgrader={"grade": false, "grade_id": "oracle", "locked": true, "schema_version": 3, "solution": false}
 def random_upstream(rng, shape):
@@ -251,25 +273,60 @@ def random_upstream(rng, shape):
     return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.5, 1.5, size=shape)
 
 
-def check_layer(layer, x, upstream, reference, name):
-    """Checks `layer` against TensorFlow and against central differences.
+def tf_mean_cross_entropy(logits, labels):
+    """TensorFlow's mean softmax cross-entropy of `logits` (n, C) and integer `labels`."""
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    )
 
-    `reference(x, params)` computes the layer's output with TensorFlow ops, `params`
-    mapping the layer's parameter names to `tf.Variable`s.
+
+def snapshot(value):
+    """A copy of an array (a later call may overwrite it in place); anything else as is."""
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def layer_results(layer, x, upstream):
+    """Runs `layer` forward on x and backward from `upstream` (both in float64).
+
+    Returns, as arrays: the output, dL/dx returned by backward, a copy of `layer.grads`,
+    and the central-difference gradients of sum(upstream * forward(x)) with respect to
+    x and to each parameter.
+    """
+    x = np.array(x, dtype=np.float64)
+    upstream = np.array(upstream, dtype=np.float64)
+    output = snapshot(layer.forward(x))
+    input_gradient = snapshot(layer.backward(upstream))
+    grads = {key: snapshot(value) for key, value in layer.grads.items()}
+
+    def surrogate(_):
+        return np.sum(upstream * layer.forward(x))
+
+    numeric = {"x": numeric_gradient(surrogate, x, h=1e-4)}
+    for key in layer.params:
+        numeric[key] = numeric_gradient(surrogate, layer.params[key], h=1e-4)
+    return {"output": output, "input_gradient": input_gradient, "grads": grads, "numeric": numeric}
+
+
+def check_layer_results(results, x, upstream, params, reference, name):
+    """Checks `layer_results(layer, x, upstream)` against TensorFlow and against the
+    central differences.
+
+    `params` are the layer's parameters by name, and `reference(x, params)` computes the
+    layer's output with TensorFlow ops, `params` mapping those names to `tf.Variable`s.
     """
     x = np.array(x, dtype=np.float64)
     upstream = np.array(upstream, dtype=np.float64)
     x_variable = tf.Variable(x)
-    variables = {key: tf.Variable(value) for key, value in layer.params.items()}
+    variables = {key: tf.Variable(value) for key, value in params.items()}
     with tf.GradientTape() as tape:
         expected = reference(x_variable, variables)
-    assert_close(layer.forward(x), expected, f"{name}.forward(x)")
-    input_gradient = layer.backward(upstream)
+    assert_close(results["output"], expected, f"{name}.forward(x)")
+    input_gradient = results["input_gradient"]
     assert_shape(input_gradient, x.shape, f"the value returned by {name}.backward")
-    missing = sorted(set(layer.params) - set(layer.grads))
+    missing = sorted(set(params) - set(results["grads"]))
     assert not missing, f"{name}.backward did not store the gradients of {missing} in grads"
-    analytic = {"x": np.array(input_gradient, copy=True)}
-    analytic.update({key: np.array(layer.grads[key], copy=True) for key in layer.params})
+    analytic = {"x": input_gradient}
+    analytic.update({key: results["grads"][key] for key in params})
     tape_gradients = tape.gradient(
         expected, [x_variable, *variables.values()], output_gradients=tf.constant(upstream)
     )
@@ -281,14 +338,14 @@ def check_layer(layer, x, upstream, reference, name):
             hint="Multiply the upstream gradient by the local derivative, and give each "
             "gradient the shape of the array it belongs to.",
         )
-
-    def surrogate(_):
-        return np.sum(upstream * layer.forward(x))
-
     for key, gradient in analytic.items():
-        target = x if key == "x" else layer.params[key]
-        numeric = numeric_gradient(surrogate, target, h=1e-4)
-        assert_gradient_close(gradient, numeric, f"{name}: dL/d{key}")
+        assert_gradient_close(gradient, results["numeric"][key], f"{name}: dL/d{key}")
+
+
+def check_layer(layer, x, upstream, reference, name):
+    """Both steps in one kernel, for debugging: `layer_results`, then the checks."""
+    results = layer_results(layer, x, upstream)
+    check_layer_results(results, x, upstream, layer.params, reference, name)
 
 
 # %% nbgrader={"grade": false, "grade_id": "affine", "locked": false, "schema_version": 3, "solution": true}
@@ -331,13 +388,19 @@ def tf_affine(x, params):
 rng = np.random.default_rng(1)
 w, b = rng.normal(size=(3, 4)), rng.normal(size=(4,))
 x, upstream = rng.normal(size=(5, 3)), random_upstream(rng, (5, 4))
-check_layer(Affine(w, b), x, upstream, tf_affine, "Affine")
+with answers:
+    results = layer_results(Affine(w, b), x, upstream)
+check_layer_results(results, x, upstream, {"w": w, "b": b}, tf_affine, "Affine")
 ### BEGIN HIDDEN TESTS
 for n, d, m in [(1, 4, 2), (7, 2, 3), (3, 6, 6), (10, 5, 1)]:
     w, b = rng.normal(size=(d, m)), rng.normal(size=(m,))
     x, upstream = rng.normal(size=(n, d)) * 2.0, random_upstream(rng, (n, m))
-    check_layer(Affine(w, b), x, upstream, tf_affine, f"Affine with x {(n, d)} and w {(d, m)}")
+    with answers:
+        results = layer_results(Affine(w, b), x, upstream)
+    name = f"Affine with x {(n, d)} and w {(d, m)}"
+    check_layer_results(results, x, upstream, {"w": w, "b": b}, tf_affine, name)
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 1.3 Activation layers
@@ -354,6 +417,7 @@ for n, d, m in [(1, 4, 2), (7, 2, 3), (3, 6, 6), (10, 5, 1)]:
 #
 # For sigmoid and tanh, keep the **output** g from the forward pass: the derivative is
 # cheapest to write in terms of it. Note which variable you plug in.
+
 
 # %% nbgrader={"grade": false, "grade_id": "activations", "locked": false, "schema_version": 3, "solution": true}
 class ReLU(Layer):
@@ -429,63 +493,80 @@ def away_from_zero(rng, shape, low=0.1, high=2.0):
 
 
 rng = np.random.default_rng(2)
-x = away_from_zero(rng, (4, 5))
-check_layer(ReLU(), x, random_upstream(rng, (4, 5)), lambda x, p: tf.nn.relu(x), "ReLU")
+x, upstream = away_from_zero(rng, (4, 5)), random_upstream(rng, (4, 5))
+with answers:
+    results = layer_results(ReLU(), x, upstream)
+check_layer_results(results, x, upstream, {}, lambda x, p: tf.nn.relu(x), "ReLU")
 ### BEGIN HIDDEN TESTS
 for shape in [(1, 7), (6, 3)]:
-    x = away_from_zero(rng, shape, high=5.0)
-    check_layer(ReLU(), x, random_upstream(rng, shape), lambda x, p: tf.nn.relu(x), "ReLU")
+    x, upstream = away_from_zero(rng, shape, high=5.0), random_upstream(rng, shape)
+    with answers:
+        results = layer_results(ReLU(), x, upstream)
+    check_layer_results(results, x, upstream, {}, lambda x, p: tf.nn.relu(x), "ReLU")
 # At exactly 0 the derivative is taken as 0, as TensorFlow does.
-layer, zeros = ReLU(), np.zeros((2, 3))
-assert_close(layer.forward(zeros), zeros, "ReLU.forward(0)")
-assert_close(
-    layer.backward(np.ones((2, 3))), zeros, "ReLU.backward at x = 0", hint="Use x > 0, strictly."
-)
+zeros = np.zeros((2, 3))
+with answers:
+    relu_at_zero = ReLU()
+    forward_at_zero = relu_at_zero.forward(zeros)
+    backward_at_zero = relu_at_zero.backward(np.ones((2, 3)))
+assert_close(forward_at_zero, zeros, "ReLU.forward(0)")
+assert_close(backward_at_zero, zeros, "ReLU.backward at x = 0", hint="Use x > 0, strictly.")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_leaky_relu", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(3)
-x = away_from_zero(rng, (4, 5))
-check_layer(
-    LeakyReLU(),
-    x,
-    random_upstream(rng, (4, 5)),
-    lambda x, p: tf.nn.leaky_relu(x, alpha=0.01),
-    "LeakyReLU()",
+x, upstream = away_from_zero(rng, (4, 5)), random_upstream(rng, (4, 5))
+with answers:
+    results = layer_results(LeakyReLU(), x, upstream)
+check_layer_results(
+    results, x, upstream, {}, lambda x, p: tf.nn.leaky_relu(x, alpha=0.01), "LeakyReLU()"
 )
 ### BEGIN HIDDEN TESTS
 for slope, shape in [(0.2, (3, 6)), (0.5, (1, 4)), (0.0, (5, 2))]:
-    x = away_from_zero(rng, shape, high=4.0)
-    check_layer(
-        LeakyReLU(negative_slope=slope),
+    x, upstream = away_from_zero(rng, shape, high=4.0), random_upstream(rng, shape)
+    with answers:
+        results = layer_results(LeakyReLU(negative_slope=slope), x, upstream)
+    check_layer_results(
+        results,
         x,
-        random_upstream(rng, shape),
+        upstream,
+        {},
         lambda x, p, slope=slope: tf.nn.leaky_relu(x, alpha=slope),
         f"LeakyReLU(negative_slope={slope})",
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_sigmoid", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(4)
-x = rng.normal(size=(4, 5))
-check_layer(Sigmoid(), x, random_upstream(rng, (4, 5)), lambda x, p: tf.sigmoid(x), "Sigmoid")
+x, upstream = rng.normal(size=(4, 5)), random_upstream(rng, (4, 5))
+with answers:
+    results = layer_results(Sigmoid(), x, upstream)
+check_layer_results(results, x, upstream, {}, lambda x, p: tf.sigmoid(x), "Sigmoid")
 ### BEGIN HIDDEN TESTS
 for shape, scale in [((1, 6), 1.0), ((5, 3), 3.0), ((2, 8), 0.1)]:
-    x = rng.normal(size=shape) * scale
-    check_layer(
-        Sigmoid(), x, random_upstream(rng, shape), lambda x, p: tf.sigmoid(x), "Sigmoid"
-    )
+    x, upstream = rng.normal(size=shape) * scale, random_upstream(rng, shape)
+    with answers:
+        results = layer_results(Sigmoid(), x, upstream)
+    check_layer_results(results, x, upstream, {}, lambda x, p: tf.sigmoid(x), "Sigmoid")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_tanh", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(5)
-x = rng.normal(size=(4, 5))
-check_layer(Tanh(), x, random_upstream(rng, (4, 5)), lambda x, p: tf.tanh(x), "Tanh")
+x, upstream = rng.normal(size=(4, 5)), random_upstream(rng, (4, 5))
+with answers:
+    results = layer_results(Tanh(), x, upstream)
+check_layer_results(results, x, upstream, {}, lambda x, p: tf.tanh(x), "Tanh")
 ### BEGIN HIDDEN TESTS
 for shape, scale in [((1, 6), 1.0), ((5, 3), 2.0), ((2, 8), 0.1)]:
-    x = rng.normal(size=shape) * scale
-    check_layer(Tanh(), x, random_upstream(rng, shape), lambda x, p: tf.tanh(x), "Tanh")
+    x, upstream = rng.normal(size=shape) * scale, random_upstream(rng, shape)
+    with answers:
+        results = layer_results(Tanh(), x, upstream)
+    check_layer_results(results, x, upstream, {}, lambda x, p: tf.tanh(x), "Tanh")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 1.4 Softmax and cross-entropy
@@ -506,6 +587,7 @@ for shape, scale in [((1, 6), 1.0), ((5, 3), 2.0), ((2, 8), 0.1)]:
 # labels)` returns the mean loss (one number) and keeps what `backward()` needs;
 # `backward()` returns ∂L/∂logits. The loss is the last node, so its backward pass takes
 # no upstream gradient (it is 1).
+
 
 # %% nbgrader={"grade": false, "grade_id": "softmax_cross_entropy", "locked": false, "schema_version": 3, "solution": true}
 def log_softmax(logits):
@@ -538,30 +620,30 @@ class SoftmaxCrossEntropy:
 # %% nbgrader={"grade": true, "grade_id": "test_log_softmax", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(6)
 logits = rng.normal(size=(3, 4))
-assert_close(log_softmax(logits), tf.nn.log_softmax(logits), "log_softmax(logits)")
+with answers:
+    result = log_softmax(logits)
+assert_close(result, tf.nn.log_softmax(logits), "log_softmax(logits)")
 ### BEGIN HIDDEN TESTS
 for shape, scale in [((1, 10), 1.0), ((6, 2), 5.0), ((4, 7), 20.0)]:
     logits = rng.normal(size=shape) * scale
-    result = log_softmax(logits)
+    with answers:
+        result = log_softmax(logits)
     assert_close(result, tf.nn.log_softmax(logits), f"log_softmax of logits {shape}")
     assert_close(np.exp(result).sum(axis=1), np.ones(shape[0]), "softmax rows should sum to 1")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # The next test feeds logits around 1000 (and around -1000), where exp overflows (or
 # underflows) unless the maximum is subtracted first.
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_stability", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-def tf_mean_cross_entropy(logits, labels):
-    return tf.reduce_mean(
-        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-    )
-
-
 rng = np.random.default_rng(7)
 large = 1000.0 + rng.normal(size=(3, 5))
+with answers:
+    result = log_softmax(large)
 assert_close(
-    log_softmax(large),
+    result,
     tf.nn.log_softmax(large),
     "log_softmax of logits near 1000",
     hint="exp(1000) overflows: shift each row first.",
@@ -572,16 +654,21 @@ for logits in [
     np.array([[1000.0, 0.0, -1000.0], [5.0, 800.0, 3.0]]),
     rng.normal(size=(2, 6)) * 300.0,
 ]:
+    with answers:
+        result = log_softmax(logits)
     assert_close(
-        log_softmax(logits),
+        result,
         tf.nn.log_softmax(logits),
         "log_softmax of very large or very negative logits",
         hint="exp overflows above about 709 and rounds to 0 below about -745: shift each row.",
     )
 logits, labels = 1000.0 + rng.normal(size=(6, 4)) * 2.0, rng.integers(0, 4, size=6)
-loss_function = SoftmaxCrossEntropy()
+with answers:
+    loss_near_1000 = SoftmaxCrossEntropy()
+    loss = loss_near_1000.forward(logits, labels)
+    logits_gradient = loss_near_1000.backward()
 assert_close(
-    loss_function.forward(logits, labels),
+    loss,
     tf_mean_cross_entropy(logits, labels),
     "SoftmaxCrossEntropy.forward on logits near 1000",
     hint="Compute the loss from the stable log-softmax.",
@@ -590,24 +677,27 @@ logits_variable = tf.Variable(logits)
 with tf.GradientTape() as tape:
     reference_loss = tf_mean_cross_entropy(logits_variable, labels)
 assert_close(
-    loss_function.backward(),
+    logits_gradient,
     tape.gradient(reference_loss, logits_variable),
     "SoftmaxCrossEntropy.backward() on logits near 1000",
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_cross_entropy", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(8)
 logits, labels = rng.normal(size=(5, 4)), rng.integers(0, 4, size=5)
-loss_function = SoftmaxCrossEntropy()
-loss = loss_function.forward(logits, labels)
+with answers:
+    softmax_loss = SoftmaxCrossEntropy()
+    loss = softmax_loss.forward(logits, labels)
+    logits_gradient = softmax_loss.backward()
 assert np.ndim(loss) == 0, "forward should return one number: the mean loss over the batch"
 assert_close(loss, tf_mean_cross_entropy(logits, labels), "SoftmaxCrossEntropy.forward")
 logits_variable = tf.Variable(logits)
 with tf.GradientTape() as tape:
     reference_loss = tf_mean_cross_entropy(logits_variable, labels)
 assert_close(
-    loss_function.backward(),
+    logits_gradient,
     tape.gradient(reference_loss, logits_variable),
     "SoftmaxCrossEntropy.backward()",
     hint="The loss is a mean over the batch; look at how each example's term is weighted.",
@@ -615,13 +705,19 @@ assert_close(
 ### BEGIN HIDDEN TESTS
 for n, classes, scale in [(1, 10, 1.0), (8, 3, 2.0), (12, 10, 0.5)]:
     logits, labels = rng.normal(size=(n, classes)) * scale, rng.integers(0, classes, size=n)
-    loss_function = SoftmaxCrossEntropy()
+    with answers:
+        batch_loss_function = SoftmaxCrossEntropy()
+        batch_loss = batch_loss_function.forward(logits, labels)
+        analytic = snapshot(batch_loss_function.backward())
+        # Central differences of your forward pass, on a fresh loss object.
+        numeric = numeric_gradient(
+            lambda z, labels=labels: SoftmaxCrossEntropy().forward(z, labels), logits, h=1e-4
+        )
     assert_close(
-        loss_function.forward(logits, labels),
+        batch_loss,
         tf_mean_cross_entropy(logits, labels),
         f"SoftmaxCrossEntropy.forward with {n} examples and {classes} classes",
     )
-    analytic = np.array(loss_function.backward(), copy=True)
     logits_variable = tf.Variable(logits)
     with tf.GradientTape() as tape:
         reference_loss = tf_mean_cross_entropy(logits_variable, labels)
@@ -631,11 +727,9 @@ for n, classes, scale in [(1, 10, 1.0), (8, 3, 2.0), (12, 10, 0.5)]:
         f"SoftmaxCrossEntropy.backward() with {n} examples and {classes} classes",
         hint="The loss is a mean over the batch; look at how each example's term is weighted.",
     )
-    numeric = numeric_gradient(
-        lambda z, labels=labels: SoftmaxCrossEntropy().forward(z, labels), logits, h=1e-4
-    )
     assert_gradient_close(analytic, numeric, "SoftmaxCrossEntropy.backward()")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 2: a multilayer perceptron
@@ -728,35 +822,59 @@ def build_mlp(sizes, activation="relu", init="he", seed=0):
 
 
 # %% [markdown]
-# The tests of the whole network use `tape_mlp(model, x, labels)` below: it rebuilds the
-# forward pass of your `Sequential` with TensorFlow operations on its current weights
-# (your `forward` and `backward` are not used) and differentiates the mean cross-entropy
-# with `tf.GradientTape`. It returns the logits, the output of every activation layer,
-# ∂L/∂logits, the gradients of every weight matrix and bias, and ∂L/∂x.
+# The tests of the whole network use the helpers below. `mlp_spec(model)` describes your
+# `Sequential` as plain data: the class name of each layer, a copy of its parameters and,
+# for a leaky ReLU, its slope. `tape_mlp(spec, x, labels)` rebuilds that forward pass with
+# TensorFlow operations (your `forward` and `backward` are not used) and differentiates
+# the mean cross-entropy with `tf.GradientTape`. It returns the logits, the output of
+# every activation layer, ∂L/∂logits, the gradients of every weight matrix and bias, and
+# ∂L/∂x; it also accepts a model, as in `tape_mlp(model, x, labels)`. `run_mlp(model, x,
+# labels)` runs your forward pass and your backward pass from TensorFlow's ∂L/∂logits.
 
 # %% nbgrader={"grade": false, "grade_id": "tape_mlp", "locked": true, "schema_version": 3, "solution": false}
 TF_ACTIVATIONS = {
-    "ReLU": lambda layer, h: tf.nn.relu(h),
-    "LeakyReLU": lambda layer, h: tf.nn.leaky_relu(h, alpha=layer.negative_slope),
-    "Sigmoid": lambda layer, h: tf.sigmoid(h),
-    "Tanh": lambda layer, h: tf.tanh(h),
+    "ReLU": lambda entry, h: tf.nn.relu(h),
+    "LeakyReLU": lambda entry, h: tf.nn.leaky_relu(h, alpha=entry["negative_slope"]),
+    "Sigmoid": lambda entry, h: tf.sigmoid(h),
+    "Tanh": lambda entry, h: tf.tanh(h),
 }
 
 
-def tape_mlp(model, x, labels):
-    """TensorFlow's forward and backward pass of a `Sequential` of our layers (float64)."""
+def mlp_spec(model):
+    """A `Sequential` of our layers as data: one dict per layer, first to last."""
+    spec = []
+    for layer in model.layers:
+        entry = {
+            "kind": type(layer).__name__,
+            "params": {key: snapshot(value) for key, value in layer.params.items()},
+        }
+        if hasattr(layer, "negative_slope"):
+            entry["negative_slope"] = float(layer.negative_slope)
+        spec.append(entry)
+    return spec
+
+
+def affine_params(spec):
+    """The parameters {"w": ..., "b": ...} of each affine layer of a spec, first to last."""
+    return [entry["params"] for entry in spec if entry["kind"] == "Affine"]
+
+
+def tape_mlp(spec, x, labels):
+    """TensorFlow's forward and backward pass of a `Sequential` of our layers (float64),
+    given as `mlp_spec(model)` or as the model itself."""
+    if not isinstance(spec, list):
+        spec = mlp_spec(spec)
     x_variable = tf.Variable(np.asarray(x, dtype=np.float64))
     weights, biases, activations = [], [], []
     with tf.GradientTape() as tape:
         h = x_variable
-        for layer in model.layers:
-            kind = type(layer).__name__
-            if kind == "Affine":
-                weights.append(tf.Variable(np.asarray(layer.params["w"], dtype=np.float64)))
-                biases.append(tf.Variable(np.asarray(layer.params["b"], dtype=np.float64)))
+        for entry in spec:
+            if entry["kind"] == "Affine":
+                weights.append(tf.Variable(np.asarray(entry["params"]["w"], dtype=np.float64)))
+                biases.append(tf.Variable(np.asarray(entry["params"]["b"], dtype=np.float64)))
                 h = h @ weights[-1] + biases[-1]
             else:
-                h = TF_ACTIVATIONS[kind](layer, h)
+                h = TF_ACTIVATIONS[entry["kind"]](entry, h)
                 activations.append(h)
         logits = h
         loss = tf_mean_cross_entropy(logits, np.asarray(labels))
@@ -769,17 +887,33 @@ def tape_mlp(model, x, labels):
         "activations": [a.numpy() for a in activations],
         "output_gradient": output_gradient.numpy(),
         "input_gradient": input_gradient.numpy(),
-        "weight_gradients": [g.numpy() for g in weight_gradients],
-        "bias_gradients": [g.numpy() for g in bias_gradients],
+        "weight_gradients": [gradient.numpy() for gradient in weight_gradients],
+        "bias_gradients": [gradient.numpy() for gradient in bias_gradients],
     }
 
 
+def run_mlp(model, x, labels):
+    """Your side of a network test, as data: the model's spec (weights before the pass),
+    the logits of `model.forward(x)`, and what `model.backward` returned (dL/dx) and
+    stored (the grads of each affine layer), started from TensorFlow's dL/dlogits."""
+    spec = mlp_spec(model)
+    output_gradient = tape_mlp(spec, x, labels)["output_gradient"]
+    logits = snapshot(model.forward(x))
+    input_gradient = snapshot(model.backward(output_gradient))
+    grads = [
+        {key: snapshot(value) for key, value in layer.grads.items()}
+        for layer in model.affine_layers()
+    ]
+    return {"spec": spec, "logits": logits, "input_gradient": input_gradient, "grads": grads}
+
+
 # %% nbgrader={"grade": true, "grade_id": "test_init_weights", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-rng = np.random.default_rng(9)
-zeros = init_weights(3, 5, "zeros", rng)
+with answers:
+    init_rng = np.random.default_rng(9)  # made here: a generator is not data
+    zeros = init_weights(3, 5, "zeros", init_rng)
+    he = init_weights(400, 200, "he", init_rng)
 assert_shape(zeros, (3, 5), "init_weights(3, 5, 'zeros', rng)")
 assert np.all(zeros == 0), "the 'zeros' scheme should give all-zero weights"
-he = init_weights(400, 200, "he", rng)
 assert_shape(he, (400, 200), "init_weights(400, 200, 'he', rng)")
 keras_he = keras.initializers.HeNormal(seed=1)((400, 200)).numpy()
 assert_close(
@@ -791,6 +925,12 @@ assert_close(
 )
 ### BEGIN HIDDEN TESTS
 fan_in, fan_out = 300, 100
+schemes = ["small", "large", "lecun", "xavier", "he"]
+with answers:
+    scheme_rng = np.random.default_rng(10)
+    drawn = [init_weights(fan_in, fan_out, scheme, scheme_rng) for scheme in schemes]
+    first = init_weights(20, 10, "xavier", np.random.default_rng(123))
+    again = init_weights(20, 10, "xavier", np.random.default_rng(123))
 references = {
     "small": keras.initializers.RandomNormal(stddev=0.01, seed=2),
     "large": keras.initializers.RandomNormal(stddev=1.0, seed=3),
@@ -798,8 +938,8 @@ references = {
     "xavier": keras.initializers.GlorotNormal(seed=5),
     "he": keras.initializers.HeNormal(seed=6),
 }
-for scheme, initializer in references.items():
-    weights = init_weights(fan_in, fan_out, scheme, rng)
+for scheme, weights in zip(schemes, drawn, strict=True):
+    initializer = references[scheme]
     assert_shape(weights, (fan_in, fan_out), f"init_weights({fan_in}, {fan_out}, {scheme!r}, rng)")
     assert np.issubdtype(weights.dtype, np.floating), f"{scheme!r} weights should be floats"
     reference = initializer((fan_in, fan_out)).numpy()
@@ -813,14 +953,14 @@ for scheme, initializer in references.items():
     assert abs(weights.mean()) < 5 * reference.std() / np.sqrt(weights.size), (
         f"{scheme!r} weights should have mean zero"
     )
-first = init_weights(20, 10, "xavier", np.random.default_rng(123))
-again = init_weights(20, 10, "xavier", np.random.default_rng(123))
 assert np.array_equal(first, again), "draw the weights from the generator rng, so seeds repeat"
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_build_mlp", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-model = build_mlp([5, 4, 3, 2], activation="tanh", init="xavier", seed=0)
-kinds = [type(layer).__name__ for layer in model.layers]
+with answers:
+    tanh_mlp = build_mlp([5, 4, 3, 2], activation="tanh", init="xavier", seed=0)
+    kinds = [type(layer).__name__ for layer in tanh_mlp.layers]
 assert kinds == ["Affine", "Tanh", "Affine", "Tanh", "Affine"], (
     f"build_mlp([5, 4, 3, 2], 'tanh') gave the layers {kinds}: an activation after every "
     "Affine layer but the last"
@@ -831,52 +971,57 @@ for sizes, activation in [
     ([6, 8, 8, 8, 3], "sigmoid"),
     ([4, 2, 2], "leaky_relu"),
 ]:
-    model = build_mlp(sizes, activation=activation, init="he", seed=3)
-    affine = model.affine_layers()
-    assert len(model.layers) == 2 * len(sizes) - 3, f"wrong number of layers for sizes {sizes}"
+    with answers:
+        built = build_mlp(sizes, activation=activation, init="he", seed=3)
+        spec = mlp_spec(built)
+        is_activation = [isinstance(layer, ACTIVATIONS[activation]) for layer in built.layers[1::2]]
+        twin_spec = mlp_spec(build_mlp(sizes, activation=activation, init="he", seed=3))
+    affine = affine_params(spec)
+    assert len(spec) == 2 * len(sizes) - 3, f"wrong number of layers for sizes {sizes}"
     expected_shapes = list(zip(sizes[:-1], sizes[1:], strict=True))
-    assert [layer.params["w"].shape for layer in affine] == expected_shapes, (
+    assert [params["w"].shape for params in affine] == expected_shapes, (
         f"the weight shapes of build_mlp({sizes}) do not follow the sizes"
     )
-    for layer in affine:
-        assert np.all(layer.params["b"] == 0), "biases should start at zero"
-        assert layer.params["b"].shape == (layer.params["w"].shape[1],), "one bias per output"
-    expected_activation = ACTIVATIONS[activation]
-    for layer in model.layers[1::2]:
-        assert isinstance(layer, expected_activation), f"expected {activation} activations"
-    same = build_mlp(sizes, activation=activation, init="he", seed=3)
-    for layer, twin in zip(affine, same.affine_layers(), strict=True):
-        assert np.array_equal(layer.params["w"], twin.params["w"]), (
+    for params in affine:
+        assert np.all(params["b"] == 0), "biases should start at zero"
+        assert params["b"].shape == (params["w"].shape[1],), "one bias per output"
+    assert all(is_activation), f"expected {activation} activations"
+    for params, twin in zip(affine, affine_params(twin_spec), strict=True):
+        assert np.array_equal(params["w"], twin["w"]), (
             "the same seed should give the same weights: use one generator, default_rng(seed)"
         )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_mlp_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-def check_mlp_against_tape(model, x, labels, name):
-    """Your forward and backward pass of `model` against TensorFlow's on the same weights."""
-    reference = tape_mlp(model, x, labels)
-    assert_close(model.forward(x), reference["logits"], f"{name}: forward(x)")
-    input_gradient = model.backward(reference["output_gradient"])
-    for index, layer in enumerate(model.affine_layers()):
+def check_mlp_results(results, x, labels, name):
+    """Your forward and backward pass (`run_mlp`) against TensorFlow's on the same weights."""
+    reference = tape_mlp(results["spec"], x, labels)
+    assert_close(results["logits"], reference["logits"], f"{name}: forward(x)")
+    for index, grads in enumerate(results["grads"]):
         for key, gradients in [("w", "weight_gradients"), ("b", "bias_gradients")]:
             assert_close(
-                layer.grads[key],
+                grads[key],
                 reference[gradients][index],
                 f"{name}: dL/d{key} of Affine {index}",
             )
-    assert_close(input_gradient, reference["input_gradient"], f"{name}: dL/dx")
+    assert_close(results["input_gradient"], reference["input_gradient"], f"{name}: dL/dx")
 
 
 rng = np.random.default_rng(10)
 x, labels = rng.normal(size=(7, 6)), rng.integers(0, 3, size=7)
-check_mlp_against_tape(build_mlp([6, 5, 4, 3], "relu", "he", seed=1), x, labels, "relu MLP")
+with answers:
+    results = run_mlp(build_mlp([6, 5, 4, 3], "relu", "he", seed=1), x, labels)
+check_mlp_results(results, x, labels, "relu MLP")
 ### BEGIN HIDDEN TESTS
 for activation in ["tanh", "sigmoid", "leaky_relu", "relu"]:
     sizes = [6, 8, 7, 5, 3]
     x, labels = rng.normal(size=(9, 6)), rng.integers(0, 3, size=9)
-    model = build_mlp(sizes, activation, "xavier", seed=2)
-    check_mlp_against_tape(model, x, labels, f"{activation} MLP {sizes}")
+    with answers:
+        results = run_mlp(build_mlp(sizes, activation, "xavier", seed=2), x, labels)
+    check_mlp_results(results, x, labels, f"{activation} MLP {sizes}")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 2.2 Sanity checks before training
@@ -891,6 +1036,7 @@ x_train = train_images.reshape(len(train_images), -1)
 x_test = test_images.reshape(len(test_images), -1)
 print(f"x_train {x_train.shape} {x_train.dtype}, x_test {x_test.shape}")
 print("examples per class in training:", np.bincount(y_train))
+
 
 # %% [markdown]
 # Two checks catch most bugs before any long run (chapter 02, section 9):
@@ -928,27 +1074,39 @@ initial_loss = float(SoftmaxCrossEntropy().forward(untrained_model.forward(x_tra
 print(f"initial loss {initial_loss:.3f}, uniform prediction {expected_initial_loss:.3f}")
 ### END SOLUTION
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_initial_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(expected_initial_loss, (int, float)), "store a number in expected_initial_loss"
-assert isinstance(initial_loss, (int, float)), "store a number in initial_loss"
+with answers:
+    losses = {"expected_initial_loss": expected_initial_loss, "initial_loss": initial_loss}
+assert isinstance(losses["expected_initial_loss"], (int, float)), (
+    "store a number in expected_initial_loss"
+)
+assert isinstance(losses["initial_loss"], (int, float)), "store a number in initial_loss"
 ### BEGIN HIDDEN TESTS
+with answers:
+    untrained_spec = mlp_spec(untrained_model)
 uniform_loss = tf_mean_cross_entropy(np.zeros((1, 10)), np.array([3])).numpy()
 assert_close(
-    expected_initial_loss,
+    losses["expected_initial_loss"],
     uniform_loss,
     "expected_initial_loss",
     hint="What is the cross-entropy when all 10 classes get the same probability?",
 )
-shapes = [layer.params["w"].shape for layer in untrained_model.affine_layers()]
+shapes = [params["w"].shape for params in affine_params(untrained_spec)]
 assert shapes == [(64, 64), (64, 10)], "untrained_model should be build_mlp([64, 64, 10], ...)"
-reference = tape_mlp(untrained_model, x_train, y_train)["loss"]
+reference = tape_mlp(untrained_spec, x_train, y_train)["loss"]
 assert_close(
-    initial_loss, reference, "initial_loss", hint="The mean loss over the whole training set."
+    losses["initial_loss"],
+    reference,
+    "initial_loss",
+    hint="The mean loss over the whole training set.",
 )
-assert abs(initial_loss - uniform_loss) < 0.5, (
-    f"an untrained He-initialised MLP should start near the uniform loss, got {initial_loss:.3f}"
+assert abs(losses["initial_loss"] - uniform_loss) < 0.5, (
+    "an untrained He-initialised MLP should start near the uniform loss, got "
+    f"{losses['initial_loss']:.3f}"
 )
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": false, "grade_id": "train_sgd", "locked": false, "schema_version": 3, "solution": true}
 def train_sgd(model, x, y, epochs, batch_size, learning_rate, seed=0):
@@ -984,21 +1142,27 @@ tiny_losses = train_sgd(
 print(f"20 examples: loss {tiny_losses[0]:.3f} after one epoch, {tiny_losses[-1]:.5f} at the end")
 ### END SOLUTION
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_overfit_tiny", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-assert len(tiny_losses) > 1, "train_sgd should return one loss per epoch"
-assert tiny_losses[-1] < tiny_losses[0], "the loss on the tiny subset did not decrease"
+with answers:
+    losses = list(tiny_losses)
+assert len(losses) > 1, "train_sgd should return one loss per epoch"
+assert losses[-1] < losses[0], "the loss on the tiny subset did not decrease"
 ### BEGIN HIDDEN TESTS
-final_loss = tape_mlp(tiny_model, x_train[:20], y_train[:20])["loss"]
+with answers:
+    tiny_spec = mlp_spec(tiny_model)
+    probe = build_mlp([64, 16, 10], "relu", "he", seed=4)
+    probe_losses = train_sgd(
+        probe, x_train[:30], y_train[:30], epochs=3, batch_size=7, learning_rate=0.1
+    )
+final_loss = tape_mlp(tiny_spec, x_train[:20], y_train[:20])["loss"]
 assert final_loss < 0.05, (
     f"after training, the loss on the 20 examples is {final_loss:.3f}: it should be close to "
     "zero. Check that every parameter is updated with the gradient of the current batch."
 )
-probe = build_mlp([64, 16, 10], "relu", "he", seed=4)
-probe_losses = train_sgd(
-    probe, x_train[:30], y_train[:30], epochs=3, batch_size=7, learning_rate=0.1
-)
 assert len(probe_losses) == 3, "train_sgd should return one loss per epoch"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 2.3 Training on the digits
@@ -1027,6 +1191,7 @@ deep_model = build_mlp([64, 128, 64, 64, 10], "relu", "he", seed=0)
 deep_losses = train_sgd(deep_model, x_train, y_train, epochs=20, batch_size=32, learning_rate=0.1)
 ### END SOLUTION
 
+
 # %% nbgrader={"grade": false, "grade_id": "plot_training", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 plot_curves(
     {"one hidden layer": two_layer_losses, "deeper": deep_losses},
@@ -1036,21 +1201,28 @@ plot_curves(
 )
 plt.show()
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_two_layer_accuracy", "locked": true, "points": 3, "schema_version": 3, "solution": false} tags=["training"]
-assert len(two_layer_model.affine_layers()) == 2, "two_layer_model should have one hidden layer"
+with answers:
+    spec = mlp_spec(two_layer_model)
+assert len(affine_params(spec)) == 2, "two_layer_model should have one hidden layer"
 ### BEGIN HIDDEN TESTS
-logits = tape_mlp(two_layer_model, x_test, y_test)["logits"]
+logits = tape_mlp(spec, x_test, y_test)["logits"]
 accuracy = float(np.mean(logits.argmax(axis=1) == y_test))
 assert accuracy >= 0.95, f"two_layer_model: test accuracy {accuracy:.1%}, at least 95% is required"
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_deep_accuracy", "locked": true, "points": 2, "schema_version": 3, "solution": false} tags=["training"]
-assert len(deep_model.affine_layers()) >= 4, "deep_model should have at least three hidden layers"
+with answers:
+    spec = mlp_spec(deep_model)
+assert len(affine_params(spec)) >= 4, "deep_model should have at least three hidden layers"
 ### BEGIN HIDDEN TESTS
-logits = tape_mlp(deep_model, x_test, y_test)["logits"]
+logits = tape_mlp(spec, x_test, y_test)["logits"]
 accuracy = float(np.mean(logits.argmax(axis=1) == y_test))
 assert accuracy >= 0.95, f"deep_model: test accuracy {accuracy:.1%}, at least 95% is required"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 3: initialization
@@ -1062,6 +1234,7 @@ assert accuracy >= 0.95, f"deep_model: test accuracy {accuracy:.1%}, at least 95
 # between the incoming weights of any hidden unit and those of unit 0. Run it and
 # compare with He initialization. Chapter 02 explains what you see; concept check 6.2
 # asks about it.
+
 
 # %% nbgrader={"grade": false, "grade_id": "zero_init_experiment", "locked": true, "schema_version": 3, "solution": false}
 def unit_spread(weights):
@@ -1082,8 +1255,11 @@ for scheme in ["zeros", "he"]:
         f"largest weight {np.abs(first_weights).max():.2e}, loss after 5 epochs {losses[-1]:.3f}"
     )
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_zero_init_symmetry", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-zero_first, zero_second = (layer.params["w"] for layer in symmetry_models["zeros"].affine_layers())
+with answers:
+    symmetry_specs = {scheme: mlp_spec(model) for scheme, model in symmetry_models.items()}
+zero_first, zero_second = (params["w"] for params in affine_params(symmetry_specs["zeros"]))
 scale = max(np.abs(zero_first).max(), 1e-12)
 assert unit_spread(zero_first) <= 1e-4 * scale, (
     "with all-zero initial weights the hidden units should stay identical, but they differ"
@@ -1097,11 +1273,12 @@ assert np.abs(zero_first).max() > 1e-4, (
 assert np.max(np.abs(zero_second - zero_second[:1, :])) <= 1e-4 * np.abs(zero_second).max(), (
     "the outgoing weights of the hidden units should stay identical too"
 )
-first_bias = symmetry_models["zeros"].affine_layers()[0].params["b"]
+first_bias = affine_params(symmetry_specs["zeros"])[0]["b"]
 assert np.ptp(first_bias) <= 1e-4 * max(np.abs(first_bias).max(), 1e-12), "hidden biases differ"
-he_first = symmetry_models["he"].affine_layers()[0].params["w"]
+he_first = affine_params(symmetry_specs["he"])[0]["w"]
 assert unit_spread(he_first) > 0.1, "He-initialised hidden units should differ from each other"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 3.2 Scale and depth
@@ -1119,6 +1296,7 @@ assert unit_spread(he_first) > 0.1, "He-initialised hidden units should differ f
 # The experiment cell then builds networks of 10 hidden layers of 128 units, with tanh
 # or ReLU and different initializations, feeds them a batch of Gaussian inputs and plots
 # both measurements per layer.
+
 
 # %% nbgrader={"grade": false, "grade_id": "measurements", "locked": false, "schema_version": 3, "solution": true}
 def activation_stds(model, x):
@@ -1169,19 +1347,22 @@ plot_curves(
 plot_curves(depth_norms, ax=right, xlabel="affine layer", ylabel="norm of dL/dW", yscale="log")
 plt.show()
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_activation_stds", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-def reference_stds(model, x):
-    activations = tape_mlp(model, x, np.zeros(len(x), dtype=np.int64))["activations"]
+def reference_stds(spec, x):
+    activations = tape_mlp(spec, x, np.zeros(len(x), dtype=np.int64))["activations"]
     return np.array([np.std(a) for a in activations])
 
 
 rng = np.random.default_rng(12)
 x = rng.normal(size=(32, 8))
-model = build_mlp([8, 6, 6, 3], "tanh", "xavier", seed=5)
-stds = activation_stds(model, x)
+with answers:
+    small_mlp = build_mlp([8, 6, 6, 3], "tanh", "xavier", seed=5)
+    stds = activation_stds(small_mlp, x)
+    spec = mlp_spec(small_mlp)
 assert len(stds) == 2, f"expected one standard deviation per activation layer (2), got {len(stds)}"
 assert_close(
-    np.array(stds) / reference_stds(model, x),
+    np.array(stds) / reference_stds(spec, x),
     np.ones(2),
     "activation_stds relative to TensorFlow's",
     hint="Measure the output of each activation layer, not of the affine layers.",
@@ -1197,10 +1378,13 @@ for activation, scheme in [
     ("relu", "xavier"),
     ("relu", "he"),
 ]:
-    model = build_mlp([128] * 11 + [10], activation, scheme, seed=7)
-    stds = np.array(activation_stds(model, x))
+    with answers:
+        deep = build_mlp([128] * 11 + [10], activation, scheme, seed=7)
+        deep_stds = activation_stds(deep, x)
+        deep_spec = mlp_spec(deep)
+    stds = np.array(deep_stds)
     assert_close(
-        stds / reference_stds(model, x),
+        stds / reference_stds(deep_spec, x),
         np.ones(10),
         f"activation_stds of the {activation} network with {scheme!r} weights, relative to "
         "TensorFlow's",
@@ -1218,6 +1402,7 @@ expectations = [
 for holds, message in expectations:
     assert holds, f"{message}: check init_weights against the table"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 4: vanishing gradients
@@ -1243,18 +1428,20 @@ plot_curves(
 )
 plt.show()
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_vanishing_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-def reference_norms(model, x, labels):
-    reference = tape_mlp(model, x, labels)
-    norms = np.array([np.linalg.norm(g) for g in reference["weight_gradients"]])
-    return norms, reference["output_gradient"]
+def reference_norms(spec, x, labels):
+    reference = tape_mlp(spec, x, labels)
+    return np.array([np.linalg.norm(g) for g in reference["weight_gradients"]])
 
 
 rng = np.random.default_rng(13)
 x, labels = rng.normal(size=(16, 8)), rng.integers(0, 3, size=16)
-model = build_mlp([8, 6, 5, 3], "sigmoid", "xavier", seed=6)
-expected, output_gradient = reference_norms(model, x, labels)
-norms = weight_gradient_norms(model, x, output_gradient)
+with answers:
+    sigmoid_mlp = build_mlp([8, 6, 5, 3], "sigmoid", "xavier", seed=6)
+    spec = mlp_spec(sigmoid_mlp)
+    norms = weight_gradient_norms(sigmoid_mlp, x, tape_mlp(spec, x, labels)["output_gradient"])
+expected = reference_norms(spec, x, labels)
 assert len(norms) == 3, f"expected one norm per affine layer (3), got {len(norms)}"
 assert_close(
     np.array(norms) / expected, np.ones(3), "weight_gradient_norms relative to TensorFlow's"
@@ -1266,9 +1453,15 @@ for activation, scheme, data in [
     ("relu", "he", x_train[256:512]),
     ("tanh", "large", rng.normal(size=(128, 64))),
 ]:
-    model = build_mlp([64] * 11 + [10], activation, scheme, seed=8)
-    expected, output_gradient = reference_norms(model, data, y_train[256 : 256 + len(data)])
-    norms = np.array(weight_gradient_norms(model, data, output_gradient))
+    labels = y_train[256 : 256 + len(data)]
+    with answers:
+        deep = build_mlp([64] * 11 + [10], activation, scheme, seed=8)
+        deep_spec = mlp_spec(deep)
+        deep_norms = weight_gradient_norms(
+            deep, data, tape_mlp(deep_spec, data, labels)["output_gradient"]
+        )
+    expected = reference_norms(deep_spec, data, labels)
+    norms = np.array(deep_norms)
     assert_close(
         norms / expected,
         np.ones(11),
@@ -1287,6 +1480,7 @@ assert tanh_large[0] > 100 * tanh_large[-1], (
 )
 ### END HIDDEN TESTS
 
+
 # %% [markdown]
 # ## Part 5: the same network in Keras
 #
@@ -1304,6 +1498,7 @@ assert tanh_large[0] > 100 * tanh_large[-1], (
 #
 # With the same weights, the two implementations must give the same logits and the same
 # gradients, up to float32 rounding (Keras computes in float32).
+
 
 # %% nbgrader={"grade": false, "grade_id": "keras_mlp", "locked": false, "schema_version": 3, "solution": true}
 def build_keras_mlp(sizes, activation="relu"):
@@ -1352,64 +1547,92 @@ names = ["w1", "b1", "w2", "b2"]
 for name, ours, theirs in zip(names, numpy_gradients, keras_gradients_list, strict=True):
     print(f"{name}: largest difference {np.max(np.abs(ours - theirs)):.1e}")
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_keras_model", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(14)
-numpy_model = build_mlp([6, 5, 4], "relu", "he", seed=2)
-keras_model = build_keras_mlp([6, 5, 4], "relu")
-units = [layer.units for layer in keras_model.layers if isinstance(layer, keras.layers.Dense)]
+with answers:
+    numpy_relu = build_mlp([6, 5, 4], "relu", "he", seed=2)
+    keras_relu = build_keras_mlp([6, 5, 4], "relu")
+    units = [layer.units for layer in keras_relu.layers if isinstance(layer, keras.layers.Dense)]
 assert units == [5, 4], f"expected Dense layers of 5 and 4 units, got {units}"
 ### BEGIN HIDDEN TESTS
 for sizes, activation in [([6, 5, 4], "relu"), ([7, 6, 6, 3], "tanh"), ([5, 8, 2], "sigmoid")]:
-    numpy_model = build_mlp(sizes, activation, "xavier", seed=3)
-    keras_model = build_keras_mlp(sizes, activation)
-    copy_weights(numpy_model, keras_model)
     x = rng.normal(size=(9, sizes[0]))
+    with answers:
+        numpy_twin = build_mlp(sizes, activation, "xavier", seed=3)
+        keras_twin = build_keras_mlp(sizes, activation)
+        copy_weights(numpy_twin, keras_twin)
+        keras_logits = keras_twin(x)
+        numpy_spec = mlp_spec(numpy_twin)
     assert_close(
-        keras_model(x),
-        tape_mlp(numpy_model, x, np.zeros(9, dtype=np.int64))["logits"],
+        keras_logits,
+        tape_mlp(numpy_spec, x, np.zeros(9, dtype=np.int64))["logits"],
         f"logits of the Keras {activation} model after copy_weights",
         hint="The last Dense layer outputs logits: no activation there.",
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_keras_gradients", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 def check_keras_gradients(sizes, activation, x, labels):
-    numpy_model = build_mlp(sizes, activation, "xavier", seed=4)
-    keras_model = build_keras_mlp(sizes, activation)
-    copy_weights(numpy_model, keras_model)
-    gradients = keras_gradients(keras_model, x, labels)
+    """Checks keras_gradients against your NumPy backward pass on the same weights, and
+    returns the Keras model's Dense layers (activation and weights) and its gradients."""
+    with answers:
+        numpy_twin = build_mlp(sizes, activation, "xavier", seed=4)
+        keras_twin = build_keras_mlp(sizes, activation)
+        copy_weights(numpy_twin, keras_twin)
+        gradients = keras_gradients(keras_twin, x, labels)
+        keras_dense = [
+            {"activation": layer.get_config()["activation"], "weights": layer.get_weights()}
+            for layer in keras_twin.layers
+            if isinstance(layer, keras.layers.Dense)
+        ]
+        # Your NumPy backward pass, started from TensorFlow's dL/dlogits.
+        numpy_results = run_mlp(numpy_twin, x, labels)
     assert len(gradients) == 2 * (len(sizes) - 1), "one gradient per kernel and per bias"
-    # Your NumPy backward pass, started from TensorFlow's dL/dlogits.
-    reference = tape_mlp(numpy_model, x, labels)
-    numpy_model.forward(x)
-    numpy_model.backward(reference["output_gradient"])
-    for index, layer in enumerate(numpy_model.affine_layers()):
+    for index, grads in enumerate(numpy_results["grads"]):
         for offset, name in enumerate(["w", "b"]):
             assert_close(
                 gradients[2 * index + offset],
-                layer.grads[name],
+                grads[name],
                 f"{activation}: Keras gradient of Dense {index} against your dL/d{name}",
             )
-    return keras_model
+    return keras_dense, gradients
 
 
 rng = np.random.default_rng(15)
 x, labels = rng.normal(size=(8, 6)), rng.integers(0, 4, size=8)
-keras_model = check_keras_gradients([6, 5, 4], "relu", x, labels)
+keras_dense, gradients = check_keras_gradients([6, 5, 4], "relu", x, labels)
 ### BEGIN HIDDEN TESTS
+def tape_dense_stack(dense_layers, x, labels):
+    """TensorFlow's gradients of the mean cross-entropy, the outputs taken as logits, of
+    a stack of Dense layers given their activations and [kernel, bias] (in float32, as
+    Keras computes), with respect to kernel, bias, kernel, bias, ..."""
+    variables = [tf.Variable(weight) for layer in dense_layers for weight in layer["weights"]]
+    with tf.GradientTape() as tape:
+        h = tf.constant(x, dtype=tf.float32)
+        for index, layer in enumerate(dense_layers):
+            assert isinstance(layer["activation"], str), (
+                "give each Dense layer its activation by name"
+            )
+            kernel, bias = variables[2 * index], variables[2 * index + 1]
+            h = keras.activations.get(layer["activation"])(h @ kernel + bias)
+        loss = tf_mean_cross_entropy(h, labels)
+    return tape.gradient(loss, variables)
+
+
 for sizes, activation in [([7, 6, 6, 3], "tanh"), ([5, 8, 2], "sigmoid"), ([64, 32, 10], "relu")]:
     x = x_train[:20, : sizes[0]] if sizes[0] == 64 else rng.normal(size=(12, sizes[0]))
     labels = y_train[:20] if sizes[0] == 64 else rng.integers(0, sizes[-1], size=12)
-    keras_model = check_keras_gradients(sizes, activation, x, labels)
-    # keras_gradients against TensorFlow directly.
-    with tf.GradientTape() as tape:
-        loss = tf_mean_cross_entropy(keras_model(x), labels)
-    expected = tape.gradient(loss, keras_model.trainable_variables)
-    for got, want in zip(keras_gradients(keras_model, x, labels), expected, strict=True):
+    keras_dense, gradients = check_keras_gradients(sizes, activation, x, labels)
+    # keras_gradients against TensorFlow directly, on the Dense layers of the Keras model.
+    expected = tape_dense_stack(keras_dense, x, labels)
+    for got, want in zip(gradients, expected, strict=True):
         assert_close(
             got, want, "keras_gradients", hint="The mean loss over the batch, from logits."
         )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 6: concept checks
@@ -1484,45 +1707,60 @@ cross_entropy_gradient = g - 1.0  # sigma(z) - y: no sigma' factor
 squared_error_gradient = (g - 1.0) * g * (1.0 - g)  # (sigma - y) sigma'
 ### END SOLUTION
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_sigmoid_slope", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(sigmoid_slope, (int, float)), "store a number in sigmoid_slope"
+with answers:
+    slope = sigmoid_slope
+assert isinstance(slope, (int, float)), "store a number in sigmoid_slope"
 ### BEGIN HIDDEN TESTS
 z = tf.Variable(np.log(0.8 / 0.2))
 with tf.GradientTape() as tape:
     g = tf.sigmoid(z)
-assert_close(sigmoid_slope, tape.gradient(g, z), "sigmoid_slope", hint="Write σ' in terms of g.")
+assert_close(slope, tape.gradient(g, z), "sigmoid_slope", hint="Write σ' in terms of g.")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_zero_init_answer", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert zero_init_answer in {"a", "b", "c", "d"}, "set zero_init_answer to one of 'a', 'b', 'c', 'd'"
+with answers:
+    choice = zero_init_answer
+assert choice in {"a", "b", "c", "d"}, "set zero_init_answer to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert zero_init_answer == "b", "look again at the weights printed in part 3.1: did they change?"
+assert choice == "b", "look again at the weights printed in part 3.1: did they change?"
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_dead_relu_answer", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert dead_relu_answer in {"a", "b", "c", "d"}, "set dead_relu_answer to one of 'a', 'b', 'c', 'd'"
+with answers:
+    choice = dead_relu_answer
+assert choice in {"a", "b", "c", "d"}, "set dead_relu_answer to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert dead_relu_answer == "b", "what does ReLU's backward pass do where x < 0?"
+assert choice == "b", "what does ReLU's backward pass do where x < 0?"
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_tanh_answer", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert tanh_answer in {"a", "b", "c", "d"}, "set tanh_answer to one of 'a', 'b', 'c', 'd'"
+with answers:
+    choice = tanh_answer
+assert choice in {"a", "b", "c", "d"}, "set tanh_answer to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert tanh_answer == "b", "both functions saturate; compare the ranges of their outputs"
+assert choice == "b", "both functions saturate; compare the ranges of their outputs"
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_collapse_linear", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(16)
 weights = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
 biases = [rng.normal(size=4), rng.normal(size=2)]
-w, b = collapse_linear(weights, biases)
+with answers:
+    w, b = collapse_linear(weights, biases)
 assert_shape(w, (3, 2), "the collapsed w")
 assert_shape(b, (2,), "the collapsed b")
 ### BEGIN HIDDEN TESTS
 for sizes in [[3, 4, 2], [5, 1, 6, 3], [4, 4, 4, 4, 2], [6, 2]]:
     weights = [rng.normal(size=pair) for pair in zip(sizes[:-1], sizes[1:], strict=True)]
     biases = [rng.normal(size=size) for size in sizes[1:]]
-    w, b = collapse_linear(weights, biases)
+    with answers:
+        w, b = collapse_linear(weights, biases)
     x = tf.constant(rng.normal(size=(7, sizes[0])))
     stacked = x
     for layer_w, layer_b in zip(weights, biases, strict=True):
@@ -1535,8 +1773,11 @@ for sizes in [[3, 4, 2], [5, 1, 6, 3], [4, 4, 4, 4, 2], [6, 2]]:
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_cross_entropy_vs_squared_error", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-for value in [cross_entropy_gradient, squared_error_gradient]:
+with answers:
+    gradients = [cross_entropy_gradient, squared_error_gradient]
+for value in gradients:
     assert isinstance(value, (int, float)), (
         "store plain numbers in cross_entropy_gradient and squared_error_gradient"
     )
@@ -1549,20 +1790,21 @@ with tf.GradientTape(persistent=True) as tape:
     squared_error = 0.5 * (tf.sigmoid(z) - 1.0) ** 2
 four_digits = Tolerance(rtol=1e-3, atol=1e-6)
 assert_close(
-    cross_entropy_gradient,
+    gradients[0],
     tape.gradient(cross_entropy, z),
     "cross_entropy_gradient",
     tol=four_digits,
     hint="Differentiate through σ: the σ' factor cancels.",
 )
 assert_close(
-    squared_error_gradient,
+    gradients[1],
     tape.gradient(squared_error, z),
     "squared_error_gradient",
     tol=four_digits,
     hint="The chain rule gives (σ(z) - y) times σ'(z).",
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # **6.7 Written answer (graded by hand, 2 points).** In four to six sentences: using your
