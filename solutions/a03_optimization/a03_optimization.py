@@ -36,6 +36,11 @@
 # trajectory as the `keras.optimizers` class with the same hyper-parameters. Before you
 # submit, run `dlcourse check a03_optimization.ipynb`, which restarts the kernel and runs
 # everything top to bottom, as the grader will.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import math
@@ -47,7 +52,7 @@ import tensorflow as tf
 from keras import ops
 
 import course
-from course.checks import assert_close, assert_shape
+from course.checks import answers, assert_close, assert_shape, to_numpy
 from course.data import digits_dataset, load_digits
 from course.plotting import plot_curves
 
@@ -94,8 +99,10 @@ course.setup(seed=0)
 # either form passes. Squares, square roots and divisions are elementwise.
 #
 # The given helpers below run an optimizer for a number of steps on a small least-squares
-# problem (`RegressionProblem`) and record the weights after every step;
-# `assert_same_trajectory` compares your trajectory with the one of a Keras optimizer.
+# problem (`RegressionProblem`) and record the weights after every step: `trajectory`
+# for one of your optimizers, `keras_trajectory` for a Keras one. A test computes your
+# trajectory under `with answers:`, and `assert_same_trajectory` compares it with the
+# trajectory of the Keras optimizer with the same hyper-parameters.
 
 # %% nbgrader={"grade": false, "grade_id": "optimizer_base", "locked": true, "schema_version": 3, "solution": false}
 class Optimizer:
@@ -171,13 +178,14 @@ def keras_trajectory(keras_optimizer, problem, steps):
     return np.stack(path)
 
 
-def assert_same_trajectory(ours, reference, problem, steps, name, hint=""):
-    """Runs `ours` and the Keras optimizer `reference` side by side and compares the paths.
+def assert_same_trajectory(path, reference, problem, steps, name, hint=""):
+    """Compares `path`, the weights after each step of one of our optimizers (from
+    `trajectory`), with the path of the Keras optimizer `reference` on `problem`.
 
-    An error "at index (k, i, j)" means that the weights first part ways after step k + 1.
+    An error "at index (k, i, j)" means that the weights part ways after step k + 1.
     """
     assert_close(
-        trajectory(ours, problem, steps),
+        path,
         keras_trajectory(reference, problem, steps),
         f"{name}: weights after each step",
         hint=hint,
@@ -256,8 +264,10 @@ class Adam(Optimizer):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_sgd", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+with answers:
+    path = trajectory(SGD(learning_rate=0.02), RegressionProblem(seed=0), steps=5)
 assert_same_trajectory(
-    SGD(learning_rate=0.02),
+    path,
     keras.optimizers.SGD(learning_rate=0.02),
     RegressionProblem(seed=0),
     steps=5,
@@ -266,8 +276,10 @@ assert_same_trajectory(
 )
 ### BEGIN HIDDEN TESTS
 for seed, learning_rate in [(1, 0.01), (2, 0.05)]:
+    with answers:
+        path = trajectory(SGD(learning_rate=learning_rate), RegressionProblem(seed=seed), 40)
     assert_same_trajectory(
-        SGD(learning_rate=learning_rate),
+        path,
         keras.optimizers.SGD(learning_rate=learning_rate),
         RegressionProblem(seed=seed),
         steps=40,
@@ -275,9 +287,12 @@ for seed, learning_rate in [(1, 0.01), (2, 0.05)]:
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_momentum", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+with answers:
+    path = trajectory(SGD(learning_rate=0.02, momentum=0.9), RegressionProblem(seed=0), steps=10)
 assert_same_trajectory(
-    SGD(learning_rate=0.02, momentum=0.9),
+    path,
     keras.optimizers.SGD(learning_rate=0.02, momentum=0.9),
     RegressionProblem(seed=0),
     steps=10,
@@ -286,8 +301,12 @@ assert_same_trajectory(
 )
 ### BEGIN HIDDEN TESTS
 for seed, momentum in [(3, 0.5), (4, 0.95)]:
+    with answers:
+        path = trajectory(
+            SGD(learning_rate=0.01, momentum=momentum), RegressionProblem(seed=seed), 40
+        )
     assert_same_trajectory(
-        SGD(learning_rate=0.01, momentum=momentum),
+        path,
         keras.optimizers.SGD(learning_rate=0.01, momentum=momentum),
         RegressionProblem(seed=seed),
         steps=40,
@@ -301,8 +320,12 @@ def halving_schedule():
     return keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.5)
 
 
+with answers:
+    path = trajectory(
+        SGD(learning_rate=halving_schedule(), momentum=0.8), RegressionProblem(seed=5), 40
+    )
 assert_same_trajectory(
-    SGD(learning_rate=halving_schedule(), momentum=0.8),
+    path,
     keras.optimizers.SGD(learning_rate=halving_schedule(), momentum=0.8),
     RegressionProblem(seed=5),
     steps=40,
@@ -311,9 +334,14 @@ assert_same_trajectory(
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_nesterov", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+with answers:
+    path = trajectory(
+        SGD(learning_rate=0.02, momentum=0.9, nesterov=True), RegressionProblem(seed=0), steps=10
+    )
 assert_same_trajectory(
-    SGD(learning_rate=0.02, momentum=0.9, nesterov=True),
+    path,
     keras.optimizers.SGD(learning_rate=0.02, momentum=0.9, nesterov=True),
     RegressionProblem(seed=0),
     steps=10,
@@ -321,19 +349,29 @@ assert_same_trajectory(
     hint="Nesterov looks ahead: after updating v, move by momentum * v - learning_rate * gradient.",
 )
 ### BEGIN HIDDEN TESTS
+with answers:
+    path = trajectory(
+        SGD(learning_rate=0.01, momentum=0.95, nesterov=True), RegressionProblem(seed=6), 40
+    )
 assert_same_trajectory(
-    SGD(learning_rate=0.01, momentum=0.95, nesterov=True),
+    path,
     keras.optimizers.SGD(learning_rate=0.01, momentum=0.95, nesterov=True),
     RegressionProblem(seed=6),
     steps=40,
     name="SGD(momentum=0.95, nesterov=True)",
 )
+with answers:
+    path = trajectory(
+        SGD(
+            learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5),
+            momentum=0.8,
+            nesterov=True,
+        ),
+        RegressionProblem(seed=7),
+        40,
+    )
 assert_same_trajectory(
-    SGD(
-        learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5),
-        momentum=0.8,
-        nesterov=True,
-    ),
+    path,
     keras.optimizers.SGD(
         learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5),
         momentum=0.8,
@@ -346,9 +384,12 @@ assert_same_trajectory(
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_rmsprop", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+with answers:
+    path = trajectory(RMSprop(learning_rate=0.01), RegressionProblem(seed=0), steps=10)
 assert_same_trajectory(
-    RMSprop(learning_rate=0.01),
+    path,
     keras.optimizers.RMSprop(learning_rate=0.01),
     RegressionProblem(seed=0),
     steps=10,
@@ -357,8 +398,12 @@ assert_same_trajectory(
 )
 ### BEGIN HIDDEN TESTS
 for seed, rho, learning_rate in [(8, 0.9, 0.02), (16, 0.7, 0.01), (10, 0.99, 0.005)]:
+    with answers:
+        path = trajectory(
+            RMSprop(learning_rate=learning_rate, rho=rho), RegressionProblem(seed=seed), 40
+        )
     assert_same_trajectory(
-        RMSprop(learning_rate=learning_rate, rho=rho),
+        path,
         keras.optimizers.RMSprop(learning_rate=learning_rate, rho=rho),
         RegressionProblem(seed=seed),
         steps=40,
@@ -366,9 +411,12 @@ for seed, rho, learning_rate in [(8, 0.9, 0.02), (16, 0.7, 0.01), (10, 0.99, 0.0
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_adam", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+with answers:
+    path = trajectory(Adam(learning_rate=0.01), RegressionProblem(seed=0), steps=10)
 assert_same_trajectory(
-    Adam(learning_rate=0.01),
+    path,
     keras.optimizers.Adam(learning_rate=0.01),
     RegressionProblem(seed=0),
     steps=10,
@@ -376,8 +424,10 @@ assert_same_trajectory(
     hint="Check the bias correction: at step t = iterations + 1, divide m by 1 - beta_1**t.",
 )
 ### BEGIN HIDDEN TESTS
+with answers:
+    path = trajectory(Adam(learning_rate=0.02), RegressionProblem(seed=11), 40)
 assert_same_trajectory(
-    Adam(learning_rate=0.02),
+    path,
     keras.optimizers.Adam(learning_rate=0.02),
     RegressionProblem(seed=11),
     steps=40,
@@ -387,16 +437,28 @@ assert_same_trajectory(
 # Small gradients make epsilon matter: sqrt(s) + epsilon and sqrt(s + epsilon) part ways,
 # while small beta_2 keeps the textbook and Keras placements of epsilon together.
 for seed, beta_1, beta_2, epsilon in [(12, 0.5, 0.9, 1e-8), (13, 0.8, 0.8, 3e-8)]:
+    with answers:
+        path = trajectory(
+            Adam(learning_rate=0.02, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon),
+            RegressionProblem(seed=seed, scale=1e-4),
+            40,
+        )
     assert_same_trajectory(
-        Adam(learning_rate=0.02, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon),
+        path,
         keras.optimizers.Adam(learning_rate=0.02, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon),
         RegressionProblem(seed=seed, scale=1e-4),
         steps=40,
         name=f"Adam(beta_1={beta_1}, beta_2={beta_2}, epsilon={epsilon}) on small gradients",
         hint="Add epsilon to the square root of the second moment, not under the root.",
     )
+with answers:
+    path = trajectory(
+        Adam(learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5), beta_1=0.8),
+        RegressionProblem(seed=14),
+        40,
+    )
 assert_same_trajectory(
-    Adam(learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5), beta_1=0.8),
+    path,
     keras.optimizers.Adam(
         learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5), beta_1=0.8
     ),
@@ -406,6 +468,7 @@ assert_same_trajectory(
     hint="Use the learning_rate argument of update.",
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 2: schedules and clipping
@@ -467,7 +530,12 @@ class WarmupCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
         }
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_schedule", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+# %% [markdown]
+# Two given helpers: `schedule_values` evaluates a schedule at a list of steps, and
+# `keras_warmup_cosine` builds Keras's `CosineDecay` with the same warm-up and decay, the
+# reference of the tests.
+
+# %% nbgrader={"grade": false, "grade_id": "schedule_helpers", "locked": true, "schema_version": 3, "solution": false}
 def keras_warmup_cosine(peak, warmup_steps, decay_steps, alpha=0.0):
     return keras.optimizers.schedules.CosineDecay(
         0.0, decay_steps, alpha=alpha, warmup_target=peak, warmup_steps=warmup_steps
@@ -478,9 +546,12 @@ def schedule_values(schedule, steps):
     return np.array([float(schedule(step)) for step in steps])
 
 
-steps = range(0, 30)
+# %% nbgrader={"grade": true, "grade_id": "test_schedule", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+steps = list(range(0, 30))
+with answers:
+    values = schedule_values(WarmupCosineDecay(0.1, warmup_steps=5, decay_steps=20), steps)
 assert_close(
-    schedule_values(WarmupCosineDecay(0.1, warmup_steps=5, decay_steps=20), steps),
+    values,
     schedule_values(keras_warmup_cosine(0.1, 5, 20), steps),
     "WarmupCosineDecay(0.1, warmup_steps=5, decay_steps=20) at steps 0 to 29",
     hint="Index k means step k: warm-up for k < 5, the cosine starts at k = 5.",
@@ -495,24 +566,36 @@ for peak, warmup_steps, decay_steps, alpha in [
     end = warmup_steps + decay_steps
     edges = {0, 1, warmup_steps - 1, warmup_steps, warmup_steps + 1, end - 1, end, end + 1}
     steps = sorted({s for s in edges if s >= 0} | set(range(0, 2 * end, max(1, 2 * end // 25))))
+    with answers:
+        values = schedule_values(WarmupCosineDecay(peak, warmup_steps, decay_steps, alpha), steps)
     assert_close(
-        schedule_values(WarmupCosineDecay(peak, warmup_steps, decay_steps, alpha), steps),
+        values,
         schedule_values(keras_warmup_cosine(peak, warmup_steps, decay_steps, alpha), steps),
         f"WarmupCosineDecay({peak}, {warmup_steps}, {decay_steps}, alpha={alpha}) (index = step)",
         hint="After warmup_steps + decay_steps the rate stays at alpha * peak.",
     )
 # Keras optimizers call the schedule with their step counter, an integer tensor.
-schedule = WarmupCosineDecay(0.1, warmup_steps=3, decay_steps=6, alpha=0.1)
+with answers:
+    schedule = WarmupCosineDecay(0.1, warmup_steps=3, decay_steps=6, alpha=0.1)
+    at_int64_steps = [
+        to_numpy(schedule(ops.convert_to_tensor(k, dtype="int64"))) for k in range(12)
+    ]
+    optimizer = keras.optimizers.SGD(learning_rate=schedule)
+    variable = keras.Variable(np.ones(3), dtype="float32")
+    optimizer_rates = []
+    for _ in range(8):
+        optimizer_rates.append(to_numpy(optimizer.learning_rate))
+        optimizer.apply([ops.ones(3)], [variable])
 reference = keras_warmup_cosine(0.1, 3, 6, alpha=0.1)
 for step in range(12):
     counter = ops.convert_to_tensor(step, dtype="int64")
-    assert_close(schedule(counter), reference(counter), f"schedule at an int64 tensor step {step}")
-optimizer = keras.optimizers.SGD(learning_rate=schedule)
-weights = keras.Variable(np.ones(3), dtype="float32")
+    assert_close(
+        at_int64_steps[step], reference(counter), f"schedule at an int64 tensor step {step}"
+    )
 for step in range(8):
-    assert_close(optimizer.learning_rate, reference(step), f"SGD learning rate at step {step}")
-    optimizer.apply([ops.ones(3)], [weights])
+    assert_close(optimizer_rates[step], reference(step), f"SGD learning rate at step {step}")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # The schedule next to Keras's, for a run of 60 steps with 6 steps of warm-up:
@@ -576,14 +659,16 @@ def first_divergent_step(losses, jump_factor=10.0):
 
 # %% nbgrader={"grade": true, "grade_id": "test_clip_by_value", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 gradients = [np.array([-3.0, 0.5, 2.0]), np.array([[0.1, -0.2], [4.0, -5.0]])]
-clipped = clip_by_value(gradients, 1.0)
+with answers:
+    clipped = clip_by_value(gradients, 1.0)
 assert len(clipped) == 2, "clip_by_value should return one array per gradient"
 assert_close(clipped[0], tf.clip_by_value(gradients[0], -1.0, 1.0), "clip_by_value(...)[0]")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(20)
 for limit in [0.5, 2.0, 100.0]:
     gradients = [rng.normal(size=shape) * 3 for shape in [(5,), (3, 4), (2, 2, 2)]]
-    clipped = clip_by_value(gradients, limit)
+    with answers:
+        clipped = clip_by_value(gradients, limit)
     assert len(clipped) == len(gradients), "clip_by_value should return one array per gradient"
     for index, gradient in enumerate(gradients):
         assert_close(
@@ -593,9 +678,11 @@ for limit in [0.5, 2.0, 100.0]:
         )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_clip_by_global_norm", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 gradients = [np.array([3.0, 0.0]), np.array([[0.0, 4.0]])]  # global norm 5
-clipped, norm = clip_by_global_norm(gradients, 1.0)
+with answers:
+    clipped, norm = clip_by_global_norm(gradients, 1.0)
 expected, expected_norm = tf.clip_by_global_norm(gradients, 1.0)
 assert_close(norm, expected_norm, "the global norm returned by clip_by_global_norm")
 for index in range(2):
@@ -609,7 +696,8 @@ for index in range(2):
 rng = np.random.default_rng(21)
 for max_norm in [0.1, 1.0, 5.0, 1e3]:  # the last one is above the global norm
     gradients = [rng.normal(size=shape) for shape in [(6,), (3, 5), (2, 3, 4)]]
-    clipped, norm = clip_by_global_norm(gradients, max_norm)
+    with answers:
+        clipped, norm = clip_by_global_norm(gradients, max_norm)
     expected, expected_norm = tf.clip_by_global_norm(gradients, max_norm)
     assert_close(norm, expected_norm, f"global norm (max_norm={max_norm})")
     assert len(clipped) == len(gradients), "return one clipped array per gradient"
@@ -622,15 +710,18 @@ for max_norm in [0.1, 1.0, 5.0, 1e3]:  # the last one is above the global norm
         )
 # A single array behaves like clipping by its own norm.
 single = [rng.normal(size=(4, 4)) * 10]
-clipped, _ = clip_by_global_norm(single, 2.0)
+with answers:
+    clipped, _ = clip_by_global_norm(single, 2.0)
 assert_close(clipped[0], tf.clip_by_norm(single[0], 2.0), "clip_by_global_norm of one array")
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_divergence", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert first_divergent_step([2.3, 1.9, 1.5, 1.2]) is None, "a decreasing loss has not diverged"
-assert first_divergent_step([2.3, 1.9, float("nan"), 1.0]) == 2, (
-    "a NaN loss at index 2 was not reported: NaN compares False with everything"
-)
+with answers:
+    decreasing = first_divergent_step([2.3, 1.9, 1.5, 1.2])
+    with_nan = first_divergent_step([2.3, 1.9, float("nan"), 1.0])
+assert decreasing is None, "a decreasing loss has not diverged"
+assert with_nan == 2, "a NaN loss at index 2 was not reported: NaN compares False with everything"
 ### BEGIN HIDDEN TESTS
 for losses, jump_factor, expected in [
     ([2.0, 1.0, 0.5, 6.0, 1e3], 10.0, 3),
@@ -642,12 +733,14 @@ for losses, jump_factor, expected in [
     ([3.0, 3.0, 3.0], 1.0, None),
     ([], 10.0, None),
 ]:
-    got = first_divergent_step(losses, jump_factor=jump_factor)
+    with answers:
+        got = first_divergent_step(losses, jump_factor=jump_factor)
     assert got == expected, (
         f"first_divergent_step({losses}, jump_factor={jump_factor}) returned {got}: compare each "
         "loss with jump_factor times the smallest loss before it, and check for NaN and infinity"
     )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # Clipping in action. Gradient descent with a learning rate that is too large for this
@@ -717,8 +810,10 @@ class AdamW(Adam):
 
 # %% nbgrader={"grade": true, "grade_id": "test_l2_penalty", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 weights = np.array([[1.0, -2.0], [0.5, 3.0]])
+with answers:
+    penalty = l2_penalty([weights], 0.01)
 assert_close(
-    l2_penalty([weights], 0.01),
+    penalty,
     keras.regularizers.L2(0.01)(weights),
     "l2_penalty([weights], 0.01)",
     hint="Keras's L2 has no 1/2 in front.",
@@ -727,13 +822,20 @@ assert_close(
 rng = np.random.default_rng(30)
 for factor in [1e-4, 0.3]:
     arrays = [rng.normal(size=shape) for shape in [(3, 4), (4,), (2, 2, 3)]]
+    with answers:
+        penalty = l2_penalty(arrays, factor)
     expected = sum(float(keras.regularizers.L2(factor)(array)) for array in arrays)
-    assert_close(l2_penalty(arrays, factor), expected, f"l2_penalty(3 arrays, {factor})")
+    assert_close(penalty, expected, f"l2_penalty(3 arrays, {factor})")
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_adamw", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+with answers:
+    path = trajectory(
+        AdamW(learning_rate=0.01, weight_decay=0.1), RegressionProblem(seed=0), steps=10
+    )
 assert_same_trajectory(
-    AdamW(learning_rate=0.01, weight_decay=0.1),
+    path,
     keras.optimizers.AdamW(learning_rate=0.01, weight_decay=0.1),
     RegressionProblem(seed=0),
     steps=10,
@@ -741,16 +843,26 @@ assert_same_trajectory(
     hint="Shrink the weights by learning_rate * weight_decay * weights, not through the gradient.",
 )
 ### BEGIN HIDDEN TESTS
+with answers:
+    path = trajectory(
+        AdamW(learning_rate=0.02, weight_decay=0.5, beta_1=0.8), RegressionProblem(seed=31), 40
+    )
 assert_same_trajectory(
-    AdamW(learning_rate=0.02, weight_decay=0.5, beta_1=0.8),
+    path,
     keras.optimizers.AdamW(learning_rate=0.02, weight_decay=0.5, beta_1=0.8),
     RegressionProblem(seed=31),
     steps=40,
     name="AdamW(weight_decay=0.5)",
     hint="Shrink the weights by learning_rate * weight_decay * weights, not through the gradient.",
 )
+with answers:
+    path = trajectory(
+        AdamW(learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5)),
+        RegressionProblem(seed=32),
+        40,
+    )
 assert_same_trajectory(
-    AdamW(learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5)),
+    path,
     keras.optimizers.AdamW(
         learning_rate=keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5)
     ),
@@ -760,6 +872,7 @@ assert_same_trajectory(
     hint="The decay uses the current learning rate, the argument of update.",
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 3.2 Inverted dropout
@@ -818,8 +931,9 @@ class InvertedDropout(keras.layers.Layer):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_dropout_training", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-layer = InvertedDropout(0.3, seed=1)
-output = ops.convert_to_numpy(layer(np.ones((200, 500), dtype="float32"), training=True))
+with answers:
+    dropout = InvertedDropout(0.3, seed=1)
+    output = to_numpy(dropout(np.ones((200, 500), dtype="float32"), training=True))
 assert_shape(output, (200, 500), "InvertedDropout output")
 dropped = float(np.mean(output == 0))
 assert abs(dropped - 0.3) < 0.01, f"rate=0.3 dropped {dropped:.1%} of the entries in training"
@@ -831,7 +945,9 @@ assert abs(float(np.mean(output)) - 1.0) < 0.01, (
 rng = np.random.default_rng(40)
 for rate in [0.1, 0.5, 0.8]:
     inputs = rng.uniform(0.5, 2.0, size=(400, 250)).astype("float32")
-    output = ops.convert_to_numpy(InvertedDropout(rate, seed=2)(inputs, training=True))
+    with answers:
+        output = to_numpy(InvertedDropout(rate, seed=2)(inputs, training=True))
+    assert_shape(output, inputs.shape, f"InvertedDropout({rate}) output")
     kept = output != 0
     dropped = 1 - float(np.mean(kept))
     assert abs(dropped - rate) < 0.01, f"rate={rate} dropped {dropped:.1%} of the entries"
@@ -844,37 +960,42 @@ for rate in [0.1, 0.5, 0.8]:
     assert abs(float(np.mean(output)) / float(np.mean(inputs)) - 1) < 0.02, (
         f"with rate={rate} the mean output is not the mean input: scale the kept entries"
     )
-layer = InvertedDropout(0.5, seed=3)
-first = ops.convert_to_numpy(layer(np.ones((50, 50), dtype="float32"), training=True))
-second = ops.convert_to_numpy(layer(np.ones((50, 50), dtype="float32"), training=True))
+with answers:
+    reused = InvertedDropout(0.5, seed=3)
+    first = to_numpy(reused(np.ones((50, 50), dtype="float32"), training=True))
+    second = to_numpy(reused(np.ones((50, 50), dtype="float32"), training=True))
+    rate_zero = to_numpy(InvertedDropout(0.0)(np.ones((4, 3)), training=True))
 assert not np.array_equal(first, second), (
     "two calls in training mode drew the same mask: pass seed=self.seed_generator"
 )
-assert_close(
-    ops.convert_to_numpy(InvertedDropout(0.0)(np.ones((4, 3)), training=True)),
-    np.ones((4, 3)),
-    "InvertedDropout(0.0) in training",
-)
+assert_close(rate_zero, np.ones((4, 3)), "InvertedDropout(0.0) in training")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_dropout_inference", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 inputs = np.random.default_rng(41).normal(size=(8, 16)).astype("float32")
+with answers:
+    at_inference = to_numpy(InvertedDropout(0.5, seed=4)(inputs, training=False))
 assert_close(
-    InvertedDropout(0.5, seed=4)(inputs, training=False),
+    at_inference,
     inputs,
     "InvertedDropout at inference (training=False)",
     hint="At inference the layer must return its input unchanged.",
 )
 ### BEGIN HIDDEN TESTS
-layer = InvertedDropout(0.4, seed=5)
-assert_close(layer(inputs), inputs, "InvertedDropout called without training")
-# Inside a model, predict() runs in inference mode.
-model = keras.Sequential([keras.Input((16,)), InvertedDropout(0.4, seed=6)])
-batches = tf.data.Dataset.from_tensor_slices(inputs).batch(4)
-assert_close(model.predict(batches, verbose=0), inputs, "InvertedDropout inside model.predict")
-_ = ops.convert_to_numpy(layer(inputs, training=True))
-assert_close(layer(inputs, training=False), inputs, "InvertedDropout after a training call")
+with answers:
+    dropout_layer = InvertedDropout(0.4, seed=5)
+    without_training = to_numpy(dropout_layer(inputs))
+    # Inside a model, predict() runs in inference mode.
+    model = keras.Sequential([keras.Input((16,)), InvertedDropout(0.4, seed=6)])
+    predicted = model.predict(tf.data.Dataset.from_tensor_slices(inputs).batch(4), verbose=0)
+    dropout_layer(inputs, training=True)
+    after_training_call = to_numpy(dropout_layer(inputs, training=False))
+assert_close(without_training, inputs, "InvertedDropout called without training")
+assert_close(predicted, inputs, "InvertedDropout inside model.predict")
+assert_close(after_training_call, inputs, "InvertedDropout after a training call")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 3.3 Early stopping that restores the best weights
@@ -964,7 +1085,8 @@ def keras_replay(validation_losses, patience):
 
 
 losses = [1.0, 0.8, 0.9, 0.95, 0.97, 0.7]
-epochs_run, restored = replay(RestoreBestWeights("val_loss", patience=3), losses)
+with answers:
+    epochs_run, restored = replay(RestoreBestWeights("val_loss", patience=3), losses)
 expected_run, expected_restored = keras_replay(losses, patience=3)
 assert epochs_run == expected_run, (
     f"with patience 3 and validation losses {losses}, training should stop after "
@@ -982,20 +1104,23 @@ for losses, patience in [
     ([1.0, nan, 0.9, 2.0, 3.0, 4.0], 2),  # NaN is never an improvement
     ([5.0, 4.0, 3.0, 2.0, 1.0, 0.5, 0.7, 0.6, 0.55, 0.52, 0.51, 0.3], 5),
 ]:
-    got = replay(RestoreBestWeights("val_loss", patience=patience), losses)
+    with answers:
+        got = replay(RestoreBestWeights("val_loss", patience=patience), losses)
     expected = keras_replay(losses, patience)
     assert got == expected, (
         f"validation losses {losses} with patience {patience}: got (epochs run, restored "
         f"epoch) = {got}, expected {expected}"
     )
 # The same callback used for two fits must start afresh.
-callback = RestoreBestWeights("val_loss", patience=2)
-replay(callback, [0.1, 0.5, 0.6])
-got = replay(callback, [3.0, 2.0, 2.5, 2.6, 2.7])
-assert got == keras_replay([3.0, 2.0, 2.5, 2.6, 2.7], 2), (
-    f"a reused callback gave {got}: reset its state in on_train_begin"
+with answers:
+    reused_callback = RestoreBestWeights("val_loss", patience=2)
+    replay(reused_callback, [0.1, 0.5, 0.6])
+    second_fit = replay(reused_callback, [3.0, 2.0, 2.5, 2.6, 2.7])
+assert second_fit == keras_replay([3.0, 2.0, 2.5, 2.6, 2.7], 2), (
+    f"a reused callback gave {second_fit}: reset its state in on_train_begin"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 3.4 Label smoothing
@@ -1035,11 +1160,12 @@ def smoothed_cross_entropy(one_hot, logits, smoothing):
 # %% nbgrader={"grade": true, "grade_id": "test_label_smoothing", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 one_hot = np.eye(4)[[0, 2, 3]]
 logits = np.array([[2.0, 0.5, -1.0, 0.0], [0.1, 0.2, 3.0, -2.0], [1.0, 1.0, 1.0, 1.0]])
+with answers:
+    targets = smooth_labels(one_hot, 0.2)
+    loss = smoothed_cross_entropy(one_hot, logits, 0.2)
+assert_close(np.sum(targets, axis=-1), np.ones(3), "rows of smooth_labels(one_hot, 0.2)")
 assert_close(
-    np.sum(smooth_labels(one_hot, 0.2), axis=-1), np.ones(3), "rows of smooth_labels(one_hot, 0.2)"
-)
-assert_close(
-    smoothed_cross_entropy(one_hot, logits, 0.2),
+    loss,
     keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)(one_hot, logits),
     "smoothed_cross_entropy(one_hot, logits, 0.2)",
     hint="Every class, the true one included, receives smoothing / K.",
@@ -1050,23 +1176,27 @@ for classes, smoothing, logit_scale in [(10, 0.1, 1), (3, 0.5, 5), (6, 0.0, 1), 
     labels = rng.integers(0, classes, size=16)
     one_hot = np.eye(classes)[labels]
     logits = rng.normal(size=(16, classes)) * logit_scale
+    with answers:
+        targets = smooth_labels(one_hot, smoothing)
+        loss = smoothed_cross_entropy(one_hot, logits, smoothing)
     # The oracle for smooth_labels: plain cross-entropy on smoothed targets equals Keras's
     # label-smoothed cross-entropy on the one-hot targets.
     plain = keras.losses.CategoricalCrossentropy(from_logits=True)
     smoothed = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing)
     assert_close(
-        plain(smooth_labels(one_hot, smoothing), logits),
+        plain(targets, logits),
         smoothed(one_hot, logits),
         f"cross-entropy on smooth_labels(one_hot, {smoothing}) with {classes} classes",
         hint="Every class, the true one included, receives smoothing / K.",
     )
     assert_close(
-        smoothed_cross_entropy(one_hot, logits, smoothing),
+        loss,
         smoothed(one_hot, logits),
         f"smoothed_cross_entropy ({classes} classes, smoothing {smoothing}, logits x{logit_scale})",
         hint="Average over the batch; use a stable log-softmax.",
     )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ### 3.5 Data augmentation
@@ -1097,27 +1227,36 @@ def make_augmenter(seed):
 
 # %% nbgrader={"grade": true, "grade_id": "test_augmentation", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 digits = x_train[:64]
-augmenter = make_augmenter(seed=1)
-assert_close(augmenter(digits, training=False), digits, "the augmenter with training=False")
-augmented = ops.convert_to_numpy(augmenter(digits, training=True))
+with answers:
+    augmenter = make_augmenter(seed=1)
+    at_inference = to_numpy(augmenter(digits, training=False))
+    augmented = to_numpy(augmenter(digits, training=True))
+assert_close(at_inference, digits, "the augmenter with training=False")
 assert_shape(augmented, digits.shape, "augmented digits")
 changed = np.mean(np.any(np.abs(augmented - digits) > 1e-3, axis=(1, 2, 3)))
 assert changed > 0.5, f"only {changed:.0%} of the digits changed in training mode"
 ### BEGIN HIDDEN TESTS
+with answers:
+    again = to_numpy(make_augmenter(seed=1)(digits, training=True))
+    repeated = make_augmenter(seed=1)
+    first_call = to_numpy(repeated(digits, training=True))
+    second_call = to_numpy(repeated(digits, training=True))
+    model = keras.Sequential(
+        [keras.Input((8, 8, 1)), make_augmenter(seed=2), keras.layers.Flatten()]
+    )
+    predicted = model.predict(tf.data.Dataset.from_tensor_slices(digits).batch(16), verbose=0)
 assert augmented.min() >= -1e-5 and augmented.max() <= 1 + 1e-5, (
     "augmented pixels left [0, 1]: fill with the constant 0 and interpolate"
 )
-again = ops.convert_to_numpy(make_augmenter(seed=1)(digits, training=True))
 assert_close(again, augmented, "two augmenters with one seed", hint="Pass the seed to every layer.")
-second_call = ops.convert_to_numpy(augmenter(digits, training=True))
-assert not np.allclose(second_call, augmented), "two calls in training gave the same images"
+assert_shape(second_call, first_call.shape, "augmented digits of a second call")
+assert not np.allclose(second_call, first_call), "two calls in training gave the same images"
 # Small transformations: most of each digit's ink stays where it was.
 overlap = np.sum(np.minimum(augmented, digits)) / np.sum(digits)
 assert overlap > 0.4, f"the augmented digits share only {overlap:.0%} of their ink: transform less"
-model = keras.Sequential([keras.Input((8, 8, 1)), make_augmenter(seed=2), keras.layers.Flatten()])
-batches = tf.data.Dataset.from_tensor_slices(digits).batch(16)
-assert_close(model.predict(batches, verbose=0), digits.reshape(64, -1), "model.predict")
+assert_close(predicted, digits.reshape(64, -1), "model.predict")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # Eight digits (top) and an augmented copy of each (bottom):
@@ -1169,35 +1308,47 @@ def build_mlp(dropout_rate=0.0, l2_factor=0.0, seed=0):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_build_mlp", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-plain_model = build_mlp()
-assert_shape(plain_model(x_train[:5]), (5, 10), "build_mlp()(five digits)")
-assert plain_model.count_params() == 85002, (
-    f"build_mlp() has {plain_model.count_params()} parameters, expected 85,002: two hidden "
+with answers:
+    plain_model = build_mlp()
+    plain_logits = to_numpy(plain_model(x_train[:5]))
+    plain_parameters = plain_model.count_params()
+assert_shape(plain_logits, (5, 10), "build_mlp()(five digits)")
+assert plain_parameters == 85002, (
+    f"build_mlp() has {plain_parameters} parameters, expected 85,002: two hidden "
     "layers of 256 units and 10 outputs"
 )
 ### BEGIN HIDDEN TESTS
-assert not any(isinstance(layer, InvertedDropout) for layer in plain_model.layers), (
-    "build_mlp() without dropout_rate should have no dropout layers"
-)
-assert not plain_model.losses, "build_mlp() without l2_factor should add no penalty"
-regularized = build_mlp(dropout_rate=0.3, l2_factor=0.01, seed=7)
-dropout_layers = [layer for layer in regularized.layers if isinstance(layer, InvertedDropout)]
-assert len(dropout_layers) == 2 and all(layer.rate == 0.3 for layer in dropout_layers), (
+with answers:
+    unregularized = build_mlp()
+    plain_has_dropout = any(isinstance(layer, InvertedDropout) for layer in unregularized.layers)
+    plain_penalties = len(unregularized.losses)
+    regularized = build_mlp(dropout_rate=0.3, l2_factor=0.01, seed=7)
+    dropout_rates = [
+        layer.rate for layer in regularized.layers if isinstance(layer, InvertedDropout)
+    ]
+    kernels = [
+        layer.kernel.numpy()
+        for layer in regularized.layers
+        if isinstance(layer, keras.layers.Dense)
+    ]
+    penalty = sum(float(loss) for loss in regularized.losses)
+    logits = to_numpy(regularized(x_train[:5], training=False))
+    default_logits = to_numpy(regularized(x_train[:5]))
+assert not plain_has_dropout, "build_mlp() without dropout_rate should have no dropout layers"
+assert plain_penalties == 0, "build_mlp() without l2_factor should add no penalty"
+assert len(dropout_rates) == 2 and all(rate == 0.3 for rate in dropout_rates), (
     "build_mlp(dropout_rate=0.3) should have an InvertedDropout(0.3) after each hidden layer"
 )
-dense_layers = [layer for layer in regularized.layers if isinstance(layer, keras.layers.Dense)]
-kernels = [layer.kernel.numpy() for layer in dense_layers]
 assert len(kernels) == 3, "build_mlp should have three Dense layers"
-penalty = sum(float(loss) for loss in regularized.losses)
 assert_close(
     penalty,
     0.01 * sum(np.sum(kernel**2) for kernel in kernels),
     "the L2 penalty of build_mlp(l2_factor=0.01)",
     hint="Every Dense kernel gets keras.regularizers.L2(l2_factor); biases do not.",
 )
-logits = ops.convert_to_numpy(regularized(x_train[:5], training=False))
-assert_close(regularized(x_train[:5]), logits, "build_mlp at inference is deterministic")
+assert_close(default_logits, logits, "build_mlp at inference is deterministic")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": false, "grade_id": "run_experiment", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
 x_validation, y_validation = load_digits("test")
@@ -1263,27 +1414,36 @@ curve_axes = plot_curves(
 # weights of its best epoch.
 
 # %% nbgrader={"grade": true, "grade_id": "test_overfitting_experiment", "locked": true, "points": 2, "schema_version": 3, "solution": false} tags=["training"]
-assert len(histories["plain"]["val_cross_entropy"]) == 40, "the plain run should last 40 epochs"
-plain_final = np.mean(histories["plain"]["val_cross_entropy"][-5:])
-regularized_final = np.mean(histories["regularized"]["val_cross_entropy"][-5:])
+with answers:
+    plain_validation = [float(value) for value in histories["plain"]["val_cross_entropy"]]
+    regularized_validation = [
+        float(value) for value in histories["regularized"]["val_cross_entropy"]
+    ]
+assert len(plain_validation) == 40, "the plain run should last 40 epochs"
+plain_final = np.mean(plain_validation[-5:])
+regularized_final = np.mean(regularized_validation[-5:])
 assert regularized_final < plain_final, (
     f"the regularized network ends with validation cross-entropy {regularized_final:.3f} "
     f"(mean of the last five epochs), not below the plain network's {plain_final:.3f}: "
     "check build_mlp and InvertedDropout"
 )
 ### BEGIN HIDDEN TESTS
-assert histories["plain"]["cross_entropy"][-1] < 0.05, (
+with answers:
+    plain_training = [float(value) for value in histories["plain"]["cross_entropy"]]
+    evaluation = plain_network.evaluate(validation_data, verbose=0, return_dict=True)
+    restored = float(evaluation["cross_entropy"])
+assert plain_training[-1] < 0.05, (
     "the plain network should fit its 200 training digits almost perfectly"
 )
-restored = plain_network.evaluate(validation_data, verbose=0, return_dict=True)["cross_entropy"]
 assert_close(
     restored,
-    min(histories["plain"]["val_cross_entropy"]),
+    min(plain_validation),
     "validation cross-entropy of the plain network after training",
     tol="training",
     hint="RestoreBestWeights should leave the model with the weights of its best epoch.",
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 5: concept checks
@@ -1349,36 +1509,53 @@ practical_training = "abdf"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_bias_variance", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert bias_variance in {"a", "b", "c", "d"}, "set bias_variance to one of 'a', 'b', 'c', 'd'"
+with answers:
+    bias_variance_choice = bias_variance
+assert bias_variance_choice in {"a", "b", "c", "d"}, (
+    "set bias_variance to one of 'a', 'b', 'c', 'd'"
+)
 ### BEGIN HIDDEN TESTS
-assert bias_variance == "b", "compare each network's training accuracy with its validation accuracy"
+assert bias_variance_choice == "b", (
+    "compare each network's training accuracy with its validation accuracy"
+)
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_adam_vs_sgd", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert adam_vs_sgd in {"a", "b", "c", "d"}, "set adam_vs_sgd to one of 'a', 'b', 'c', 'd'"
+with answers:
+    adam_vs_sgd_choice = adam_vs_sgd
+assert adam_vs_sgd_choice in {"a", "b", "c", "d"}, "set adam_vs_sgd to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert adam_vs_sgd == "b", "look at what Adam's state arrays track, and at chapter 03, section 4"
+assert adam_vs_sgd_choice == "b", (
+    "look at what Adam's state arrays track, and at chapter 03, section 4"
+)
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_updates_per_epoch", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(updates_per_epoch, tuple) and len(updates_per_epoch) == 3, (
+with answers:
+    update_counts = updates_per_epoch
+assert isinstance(update_counts, tuple) and len(update_counts) == 3, (
     "store three whole numbers in the tuple updates_per_epoch"
 )
 ### BEGIN HIDDEN TESTS
 expected = tuple(len(digits_dataset("train", batch_size=size)) for size in (1437, 64, 1))
-assert tuple(updates_per_epoch) == expected, (
+assert tuple(update_counts) == expected, (
     "one update per batch: count the batches of each size, the last smaller one included"
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_l2_as_weight_decay", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(l2_as_weight_decay, (int, float)), "store a number in l2_as_weight_decay"
+with answers:
+    weight_decay = l2_as_weight_decay
+assert isinstance(weight_decay, (int, float)), "store a number in l2_as_weight_decay"
 ### BEGIN HIDDEN TESTS
 target = np.array([1.0, -2.0, 0.5])
 with_penalty = keras.Variable(np.array([3.0, 1.0, -4.0]), dtype="float64")
 with_decay = keras.Variable(np.array([3.0, 1.0, -4.0]), dtype="float64")
 penalty_optimizer = keras.optimizers.SGD(learning_rate=0.1)
-decay_optimizer = keras.optimizers.SGD(learning_rate=0.1, weight_decay=float(l2_as_weight_decay))
+decay_optimizer = keras.optimizers.SGD(learning_rate=0.1, weight_decay=float(weight_decay))
 for _ in range(5):
     with tf.GradientTape() as tape:
         loss = 0.5 * ops.sum((with_penalty - target) ** 2) + keras.regularizers.L2(0.005)(
@@ -1396,13 +1573,17 @@ assert_close(
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_practical_training", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(practical_training, str) and set(practical_training) <= set("abcdef"), (
+with answers:
+    true_statements = practical_training
+assert isinstance(true_statements, str) and set(true_statements) <= set("abcdef"), (
     "store the letters of the true statements in a string, like 'ce'"
 )
 ### BEGIN HIDDEN TESTS
-assert set(practical_training) == set("abdf"), "not the right set of true statements"
+assert set(true_statements) == set("abdf"), "not the right set of true statements"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # **5.6 Written answer (graded by hand, 2 points).** In four to six sentences, using your
