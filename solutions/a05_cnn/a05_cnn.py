@@ -40,6 +40,11 @@
 # compared with `tf.nn.conv2d` and friends, your Keras blocks are read back as graphs.
 # Before you submit, run `dlcourse check a05_cnn.ipynb`, which restarts the kernel and
 # runs everything top to bottom, as the grader will.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import keras
@@ -49,7 +54,7 @@ import tensorflow as tf
 from keras import layers
 
 import course
-from course.checks import Tolerance, assert_close, assert_shape
+from course.checks import Tolerance, answers, assert_close, assert_shape, to_numpy
 from course.data import load_digits
 
 course.setup(seed=0)
@@ -95,12 +100,13 @@ def same_padding(kernel_size):
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_output_size", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 keras_shape = layers.Conv2D(4, 3).compute_output_shape((1, 10, 10, 2))
-assert conv_output_size(10, 3) == keras_shape[1], (
-    f"conv_output_size(10, 3) should be {keras_shape[1]}, as for Keras' Conv2D, "
-    f"got {conv_output_size(10, 3)}"
+with answers:
+    size = conv_output_size(10, 3)
+assert size == keras_shape[1], (
+    f"conv_output_size(10, 3) should be {keras_shape[1]}, as for Keras' Conv2D, got {size}"
 )
 ### BEGIN HIDDEN TESTS
-for (height, width), kernel, padding, stride in [
+cases = [
     ((10, 10), (3, 3), (1, 1), (1, 1)),
     ((7, 9), (3, 2), (1, 0), (1, 2)),
     ((9, 6), (2, 3), (0, 2), (2, 1)),
@@ -110,14 +116,17 @@ for (height, width), kernel, padding, stride in [
     ((13, 6), (4, 1), (3, 0), (3, 4)),
     ((5, 12), (5, 3), (0, 1), (1, 3)),
     ((6, 7), (1, 1), (0, 0), (2, 3)),
-]:
+]
+with answers:
+    sizes = [
+        (conv_output_size(h, k[0], p[0], s[0]), conv_output_size(w, k[1], p[1], s[1]))
+        for (h, w), k, p, s in cases
+    ]
+assert isinstance(sizes, list) and len(sizes) == len(cases), "one pair of sizes per case"
+for ((height, width), kernel, padding, stride), got in zip(cases, sizes, strict=True):
     padded = layers.ZeroPadding2D(padding).compute_output_shape((1, height, width, 3))
     for window in (layers.Conv2D(2, kernel, strides=stride), layers.MaxPooling2D(kernel, stride)):
         expected = window.compute_output_shape(padded)[1:3]
-        got = (
-            conv_output_size(height, kernel[0], padding[0], stride[0]),
-            conv_output_size(width, kernel[1], padding[1], stride[1]),
-        )
         assert got == tuple(expected), (
             f"for a {height}x{width} input, a {kernel[0]}x{kernel[1]} window, padding "
             f"{padding} and stride {stride}, Keras' {type(window).__name__} gives "
@@ -130,17 +139,31 @@ for (height, width), kernel, padding, stride in [
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_same_padding", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert same_padding(3) == 1, f"a 3x3 kernel needs one zero per side, got {same_padding(3)}"
+with answers:
+    padding = same_padding(3)
+assert padding == 1, f"a 3x3 kernel needs one zero per side, got {padding}"
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(3)
 x = rng.normal(size=(1, 9, 11, 2)).astype(np.float32)
-for kernel_size in (1, 3, 5, 7, 9):
+odd_sizes, even_sizes = [1, 3, 5, 7, 9], [2, 4]
+with answers:
+    paddings = [same_padding(size) for size in odd_sizes]
+    even_outcomes = []
+    for size in even_sizes:
+        try:
+            same_padding(size)
+        except ValueError:
+            even_outcomes.append("ValueError")
+        else:
+            even_outcomes.append("no error")
+assert isinstance(paddings, list) and len(paddings) == len(odd_sizes), "one padding per size"
+for kernel_size, padding in zip(odd_sizes, paddings, strict=True):
     conv = layers.Conv2D(3, kernel_size, padding="same")
     expected = conv(x)  # builds the layer with random weights
     padded_conv = layers.Conv2D(3, kernel_size, padding="valid")
     padded_conv.build(x.shape)
     padded_conv.set_weights(conv.get_weights())
-    got = padded_conv(layers.ZeroPadding2D(same_padding(kernel_size))(x))
+    got = padded_conv(layers.ZeroPadding2D(padding)(x))
     assert_close(
         got,
         expected,
@@ -148,13 +171,10 @@ for kernel_size in (1, 3, 5, 7, 9):
         "zeros per side",
         hint="It should equal Keras' padding='same' convolution.",
     )
-for even in (2, 4):
-    try:
-        same_padding(even)
-    except ValueError:
-        pass
-    else:
-        raise AssertionError(f"same_padding({even}) should raise a ValueError: the kernel is even")
+for even, outcome in zip(even_sizes, even_outcomes, strict=True):
+    assert outcome == "ValueError", (
+        f"same_padding({even}) should raise a ValueError: the kernel is even"
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -261,9 +281,11 @@ def conv2d(x, kernel, bias=None, stride=1, padding=0):
 
 
 # %% [markdown]
-# The tests call `check_convolution` below, which compares a convolution function with
-# `tf.nn.conv2d` on random inputs and random (not symmetric) kernels, with explicit
-# symmetric padding. You can call it yourself while you debug.
+# The tests compare your convolutions with `tf.nn.conv2d` on random inputs and random (not
+# symmetric) kernels, with explicit symmetric padding: `convolution_inputs` makes the
+# arguments of each case, your function runs on them under `with answers:`, and
+# `check_convolution_outputs` compares what it returned. `check_convolution(conv2d_naive,
+# "conv2d_naive", cases)` does all three at once: call it yourself while you debug.
 
 
 # %% nbgrader={"grade": false, "grade_id": "convolution_oracle", "locked": true, "schema_version": 3, "solution": false}
@@ -272,16 +294,29 @@ def conv2d(x, kernel, bias=None, stride=1, padding=0):
 CONVOLUTION_TOLERANCE = Tolerance(rtol=1e-4, atol=1e-4)
 
 
-def check_convolution(conv_function, name, cases, seed=0):
-    """Compares `conv_function(x, kernel, bias, stride, padding)` with tf.nn.conv2d.
+def convolution_inputs(cases, seed=0):
+    """The arguments (x, kernel, bias, stride, padding) of a convolution for each case.
 
-    Each case is (input shape, kernel shape, stride, padding, with_bias).
+    Each case is (input shape, kernel shape, stride, padding, with_bias); x, the kernel and
+    the bias are random float32 arrays (bias None without bias).
     """
     rng = np.random.default_rng(seed)
+    arguments = []
     for x_shape, kernel_shape, stride, padding, with_bias in cases:
         x = rng.normal(size=x_shape).astype(np.float32)
         kernel = rng.normal(size=kernel_shape).astype(np.float32)
         bias = rng.normal(size=kernel_shape[-1]).astype(np.float32) if with_bias else None
+        arguments.append((x, kernel, bias, stride, padding))
+    return arguments
+
+
+def check_convolution_outputs(name, cases, arguments, outputs):
+    """Compares the outputs of a convolution function, one per case, with tf.nn.conv2d."""
+    if not isinstance(outputs, (list, tuple)) or len(outputs) != len(cases):
+        raise AssertionError(f"expected one output of {name} per case, {len(cases)} in all")
+    for (x_shape, kernel_shape, stride, padding, with_bias), (x, kernel, bias, _, _), got in zip(
+        cases, arguments, outputs, strict=True
+    ):
         pad_h, pad_w = as_pair(padding)
         expected = tf.nn.conv2d(
             x.astype(np.float64),
@@ -295,7 +330,6 @@ def check_convolution(conv_function, name, cases, seed=0):
             f"{name} with input {x_shape}, kernel {kernel_shape}, stride {stride}, "
             f"padding {padding}{', bias' if with_bias else ''}"
         )
-        got = conv_function(x, kernel, bias, stride, padding)
         assert_shape(got, expected.shape, described)
         assert_close(
             got,
@@ -307,22 +341,38 @@ def check_convolution(conv_function, name, cases, seed=0):
         )
 
 
+def check_convolution(conv_function, name, cases, seed=0):
+    """Compares `conv_function(x, kernel, bias, stride, padding)` with tf.nn.conv2d.
+
+    Each case is (input shape, kernel shape, stride, padding, with_bias).
+    """
+    arguments = convolution_inputs(cases, seed)
+    outputs = [conv_function(*case) for case in arguments]
+    check_convolution_outputs(name, cases, arguments, outputs)
+
+
 # %% nbgrader={"grade": true, "grade_id": "test_pad_spatial", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-padded = pad_spatial(np.ones((2, 3, 4, 5)), 1)
+ones = np.ones((2, 3, 4, 5))
+with answers:
+    padded = pad_spatial(ones, 1)
 assert_shape(padded, (2, 5, 6, 5), "pad_spatial(x of shape (2, 3, 4, 5), 1)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(4)
-for shape, padding, value in [
+cases = [
     ((2, 3, 4, 5), (1, 2), 0.0),
     ((1, 5, 2, 3), (2, 0), 0.0),
     ((3, 4, 6, 1), (0, 3), -2.5),
     ((1, 2, 2, 4), 2, 7.0),
-]:
-    x = rng.normal(size=shape)
+]
+inputs = [rng.normal(size=shape) for shape, _, _ in cases]
+with answers:
+    outputs = [pad_spatial(a, p, v) for a, (_, p, v) in zip(inputs, cases, strict=True)]
+assert isinstance(outputs, list) and len(outputs) == len(cases), "one output per case"
+for (shape, padding, value), x, got in zip(cases, inputs, outputs, strict=True):
     pad_h, pad_w = as_pair(padding)
     expected = tf.pad(x, [[0, 0], [pad_h, pad_h], [pad_w, pad_w], [0, 0]], constant_values=value)
     assert_close(
-        pad_spatial(x, padding, value),
+        got,
         expected,
         f"pad_spatial(x of shape {shape}, {padding}, value={value})",
         hint="Pad the top and the bottom, the left and the right, with `value`; not the "
@@ -331,36 +381,45 @@ for shape, padding, value in [
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv2d_naive", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-check_convolution(conv2d_naive, "conv2d_naive", [((1, 5, 6, 2), (3, 3, 2, 3), 1, 0, False)])
+cases = [((1, 5, 6, 2), (3, 3, 2, 3), 1, 0, False)]
+arguments = convolution_inputs(cases)
+with answers:
+    outputs = [conv2d_naive(*case) for case in arguments]
+check_convolution_outputs("conv2d_naive", cases, arguments, outputs)
 ### BEGIN HIDDEN TESTS
-check_convolution(
-    conv2d_naive,
-    "conv2d_naive",
-    [
-        ((2, 7, 9, 3), (3, 2, 3, 4), (1, 2), (1, 0), True),
-        ((1, 9, 6, 2), (2, 3, 2, 5), (2, 1), (0, 2), False),
-        ((3, 8, 11, 1), (3, 3, 1, 2), (3, 2), (2, 1), True),
-        ((2, 6, 5, 4), (1, 1, 4, 3), 2, 0, True),
-        ((1, 5, 5, 2), (5, 5, 2, 1), 1, 2, False),
-        ((2, 10, 7, 3), (4, 2, 3, 2), (2, 3), 1, True),
-    ],
-    seed=1,
-)
+cases = [
+    ((2, 7, 9, 3), (3, 2, 3, 4), (1, 2), (1, 0), True),
+    ((1, 9, 6, 2), (2, 3, 2, 5), (2, 1), (0, 2), False),
+    ((3, 8, 11, 1), (3, 3, 1, 2), (3, 2), (2, 1), True),
+    ((2, 6, 5, 4), (1, 1, 4, 3), 2, 0, True),
+    ((1, 5, 5, 2), (5, 5, 2, 1), 1, 2, False),
+    ((2, 10, 7, 3), (4, 2, 3, 2), (2, 3), 1, True),
+]
+arguments = convolution_inputs(cases, seed=1)
+with answers:
+    outputs = [conv2d_naive(*case) for case in arguments]
+check_convolution_outputs("conv2d_naive", cases, arguments, outputs)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_im2col", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 x = np.arange(2 * 4 * 5 * 3, dtype=np.float64).reshape(2, 4, 5, 3)
-assert_shape(im2col(x, 3), (2, 2, 3, 27), "im2col(x of shape (2, 4, 5, 3), 3)")
+with answers:
+    windows = im2col(x, 3)
+assert_shape(windows, (2, 2, 3, 27), "im2col(x of shape (2, 4, 5, 3), 3)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(5)
-for x_shape, kernel_size, stride, padding in [
+cases = [
     ((2, 4, 5, 3), 3, 1, 0),
     ((2, 7, 9, 3), (3, 2), (1, 2), (1, 0)),
     ((1, 9, 6, 2), (2, 3), (2, 1), (0, 2)),
     ((3, 8, 11, 4), (3, 3), (3, 2), (2, 1)),
     ((1, 6, 6, 5), 1, 2, 0),
-]:
-    x = rng.normal(size=x_shape)
+]
+inputs = [rng.normal(size=case[0]) for case in cases]
+with answers:
+    outputs = [im2col(a, k, s, p) for a, (_, k, s, p) in zip(inputs, cases, strict=True)]
+assert isinstance(outputs, list) and len(outputs) == len(cases), "one output per case"
+for (x_shape, kernel_size, stride, padding), x, got in zip(cases, inputs, outputs, strict=True):
     kernel_h, kernel_w = as_pair(kernel_size)
     pad_h, pad_w = as_pair(padding)
     stride_h, stride_w = as_pair(stride)
@@ -372,7 +431,7 @@ for x_shape, kernel_size, stride, padding in [
         padding="VALID",
     )
     assert_close(
-        im2col(x, kernel_size, stride, padding),
+        got,
         expected,
         f"im2col(x of shape {x_shape}, kernel_size={kernel_size}, stride={stride}, "
         f"padding={padding})",
@@ -382,20 +441,23 @@ for x_shape, kernel_size, stride, padding in [
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv2d", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-check_convolution(conv2d, "conv2d", [((1, 5, 6, 2), (3, 3, 2, 3), 1, 0, True)])
+cases = [((1, 5, 6, 2), (3, 3, 2, 3), 1, 0, True)]
+arguments = convolution_inputs(cases)
+with answers:
+    outputs = [conv2d(*case) for case in arguments]
+check_convolution_outputs("conv2d", cases, arguments, outputs)
 ### BEGIN HIDDEN TESTS
-check_convolution(
-    conv2d,
-    "conv2d",
-    [
-        ((2, 7, 9, 3), (3, 2, 3, 4), (1, 2), (1, 0), True),
-        ((1, 9, 6, 2), (2, 3, 2, 5), (2, 1), (0, 2), False),
-        ((3, 8, 11, 3), (3, 3, 3, 2), (3, 2), (2, 1), True),
-        ((2, 6, 5, 4), (1, 1, 4, 3), 2, 0, False),
-        ((4, 16, 12, 8), (3, 3, 8, 16), 1, 1, True),
-    ],
-    seed=2,
-)
+cases = [
+    ((2, 7, 9, 3), (3, 2, 3, 4), (1, 2), (1, 0), True),
+    ((1, 9, 6, 2), (2, 3, 2, 5), (2, 1), (0, 2), False),
+    ((3, 8, 11, 3), (3, 3, 3, 2), (3, 2), (2, 1), True),
+    ((2, 6, 5, 4), (1, 1, 4, 3), 2, 0, False),
+    ((4, 16, 12, 8), (3, 3, 8, 16), 1, 1, True),
+]
+arguments = convolution_inputs(cases, seed=2)
+with answers:
+    outputs = [conv2d(*case) for case in arguments]
+check_convolution_outputs("conv2d", cases, arguments, outputs)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -451,19 +513,28 @@ def avg_pool2d(x, pool_size, stride=None, padding=0):
 # %% nbgrader={"grade": true, "grade_id": "test_max_pool2d", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 x = np.random.default_rng(6).normal(size=(1, 4, 6, 2))
 expected = tf.nn.max_pool2d(x, ksize=2, strides=2, padding="VALID")
-assert_close(max_pool2d(x, 2), expected, "max_pool2d(x of shape (1, 4, 6, 2), 2)")
+with answers:
+    pooled = max_pool2d(x, 2)
+assert_close(pooled, expected, "max_pool2d(x of shape (1, 4, 6, 2), 2)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(7)
-for x_shape, pool_size, stride, padding, negative in [
+cases = [
     ((2, 7, 9, 3), (2, 3), (2, 1), (1, 1), False),
     ((1, 8, 6, 2), (3, 3), (1, 2), (1, 0), True),
     ((2, 6, 9, 2), 2, None, 0, False),
     ((1, 9, 7, 1), (3, 2), (3, 2), 0, False),
     ((2, 5, 8, 3), 3, 2, 1, True),
-]:
+]
+inputs = []
+for x_shape, _, _, _, negative in cases:
     x = rng.normal(size=x_shape)
     if negative:  # all values below zero: zero padding would win at the borders
         x = -np.abs(x) - 0.1
+    inputs.append(x)
+with answers:
+    outputs = [max_pool2d(a, k, s, p) for a, (_, k, s, p, _) in zip(inputs, cases, strict=True)]
+assert isinstance(outputs, list) and len(outputs) == len(cases), "one output per case"
+for (x_shape, pool_size, stride, padding, _), x, got in zip(cases, inputs, outputs, strict=True):
     pad_h, pad_w = as_pair(padding)
     pool_h, pool_w = as_pair(pool_size)
     expected = tf.nn.max_pool2d(
@@ -473,7 +544,7 @@ for x_shape, pool_size, stride, padding, negative in [
         padding=[[0, 0], [pad_h, pad_h], [pad_w, pad_w], [0, 0]],
     )
     assert_close(
-        max_pool2d(x, pool_size, stride, padding),
+        got,
         expected,
         f"max_pool2d(x of shape {x_shape}, pool_size={pool_size}, stride={stride}, "
         f"padding={padding})",
@@ -485,16 +556,22 @@ for x_shape, pool_size, stride, padding, negative in [
 # %% nbgrader={"grade": true, "grade_id": "test_avg_pool2d", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 x = np.random.default_rng(8).normal(size=(1, 4, 6, 2))
 expected = tf.nn.avg_pool2d(x, ksize=2, strides=2, padding="VALID")
-assert_close(avg_pool2d(x, 2), expected, "avg_pool2d(x of shape (1, 4, 6, 2), 2)")
+with answers:
+    pooled = avg_pool2d(x, 2)
+assert_close(pooled, expected, "avg_pool2d(x of shape (1, 4, 6, 2), 2)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(9)
-for x_shape, pool_size, stride, padding in [
+cases = [
     ((2, 7, 9, 3), (2, 3), (2, 1), 0),
     ((1, 8, 6, 2), (3, 3), (1, 2), (1, 0)),
     ((2, 6, 9, 2), 2, None, 0),
     ((1, 9, 7, 4), (3, 2), (3, 2), (0, 1)),
-]:
-    x = rng.normal(size=x_shape)
+]
+inputs = [rng.normal(size=case[0]) for case in cases]
+with answers:
+    outputs = [avg_pool2d(a, k, s, p) for a, (_, k, s, p) in zip(inputs, cases, strict=True)]
+assert isinstance(outputs, list) and len(outputs) == len(cases), "one output per case"
+for (x_shape, pool_size, stride, padding), x, got in zip(cases, inputs, outputs, strict=True):
     pad_h, pad_w = as_pair(padding)
     pool_h, pool_w = as_pair(pool_size)
     expected = tf.nn.avg_pool2d(
@@ -504,7 +581,7 @@ for x_shape, pool_size, stride, padding in [
         padding="VALID",
     )
     assert_close(
-        avg_pool2d(x, pool_size, stride, padding),
+        got,
         expected,
         f"avg_pool2d(x of shape {x_shape}, pool_size={pool_size}, stride={stride}, "
         f"padding={padding})",
@@ -582,12 +659,19 @@ def keras_params(input_shape, *stack):
 
 def measured_receptive_field(kernel_sizes, strides, length=256):
     """The span of input positions with a nonzero gradient for the first output."""
-    x = tf.Variable(tf.ones((1, length, 1)))
+    # float64: TensorFlow's float32 CPU kernel for the gradient of a strided 1-wide
+    # Conv1D can corrupt memory and crash the process.
+    x = tf.Variable(tf.ones((1, length, 1), dtype=tf.float64))
     with tf.GradientTape() as tape:
         h = x
         for kernel_size, stride in zip(kernel_sizes, strides, strict=True):
             window = layers.Conv1D(
-                1, kernel_size, strides=stride, use_bias=False, kernel_initializer="ones"
+                1,
+                kernel_size,
+                strides=stride,
+                use_bias=False,
+                kernel_initializer="ones",
+                dtype="float64",
             )
             h = window(h)
         first = h[0, 0, 0]
@@ -597,12 +681,14 @@ def measured_receptive_field(kernel_sizes, strides, length=256):
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_params", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 expected = keras_params((8, 8, 3), layers.Conv2D(16, 3))
-assert conv_params(3, 3, 16) == expected, (
+with answers:
+    count = conv_params(3, 3, 16)
+assert count == expected, (
     f"a 3x3 Conv2D from 3 to 16 channels has {expected} parameters in Keras, "
-    f"conv_params says {conv_params(3, 3, 16)}"
+    f"conv_params says {count}"
 )
 ### BEGIN HIDDEN TESTS
-for kernel_size, in_channels, filters, use_bias in [
+cases = [
     (3, 16, 32, True),
     ((3, 5), 8, 4, False),
     (1, 64, 32, True),
@@ -610,10 +696,13 @@ for kernel_size, in_channels, filters, use_bias in [
     ((1, 7), 12, 12, False),
     (11, 3, 96, True),
     ((2, 4), 5, 7, True),
-]:
+]
+with answers:
+    counts = [conv_params(*case) for case in cases]
+assert isinstance(counts, list) and len(counts) == len(cases), "one count per case"
+for (kernel_size, in_channels, filters, use_bias), got in zip(cases, counts, strict=True):
     layer = layers.Conv2D(filters, kernel_size, use_bias=use_bias)
     expected = keras_params((16, 16, in_channels), layer)
-    got = conv_params(kernel_size, in_channels, filters, use_bias)
     assert got == expected, (
         f"Conv2D({filters}, {kernel_size}, use_bias={use_bias}) on {in_channels} channels has "
         f"{expected} parameters, conv_params says {got}: each filter spans every input "
@@ -622,22 +711,25 @@ for kernel_size, in_channels, filters, use_bias in [
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_bottleneck_params", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(bottleneck_params(16, 4, 16, 3), (int, np.integer)), (
-    "bottleneck_params should return a whole number"
-)
+with answers:
+    count = bottleneck_params(16, 4, 16, 3)
+assert isinstance(count, (int, np.integer)), "bottleneck_params should return a whole number"
 ### BEGIN HIDDEN TESTS
-for in_channels, reduced, filters, kernel_size in [
+cases = [
     (256, 64, 256, 3),
     (192, 16, 32, 5),
     (64, 32, 64, 1),
     (12, 5, 7, 3),
-]:
+]
+with answers:
+    counts = [bottleneck_params(*case) for case in cases]
+assert isinstance(counts, list) and len(counts) == len(cases), "one count per case"
+for (in_channels, reduced, filters, kernel_size), got in zip(cases, counts, strict=True):
     expected = keras_params(
         (8, 8, in_channels),
         layers.Conv2D(reduced, 1),
         layers.Conv2D(filters, kernel_size, padding="same"),
     )
-    got = bottleneck_params(in_channels, reduced, filters, kernel_size)
     assert got == expected, (
         f"a 1x1 reduction {in_channels} -> {reduced} then a {kernel_size}x{kernel_size} "
         f"convolution -> {filters} has {expected} parameters in Keras, bottleneck_params "
@@ -646,23 +738,26 @@ for in_channels, reduced, filters, kernel_size in [
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_stacked_params", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(stacked_params(3, 2, 16), (int, np.integer)), (
-    "stacked_params should return a whole number"
-)
+with answers:
+    count = stacked_params(3, 2, 16)
+assert isinstance(count, (int, np.integer)), "stacked_params should return a whole number"
 ### BEGIN HIDDEN TESTS
-for kernel_size, num_layers, channels, use_bias in [
+cases = [
     (3, 2, 64, True),
     (3, 3, 32, False),
     (5, 1, 64, True),
     (7, 1, 32, False),
     (1, 4, 8, True),
-]:
+]
+with answers:
+    counts = [stacked_params(*case) for case in cases]
+assert isinstance(counts, list) and len(counts) == len(cases), "one count per case"
+for (kernel_size, num_layers, channels, use_bias), got in zip(cases, counts, strict=True):
     stack = [
         layers.Conv2D(channels, kernel_size, padding="same", use_bias=use_bias)
         for _ in range(num_layers)
     ]
     expected = keras_params((9, 9, channels), *stack)
-    got = stacked_params(kernel_size, num_layers, channels, use_bias)
     assert got == expected, (
         f"{num_layers} stacked {kernel_size}x{kernel_size} convolutions on {channels} "
         f"channels (use_bias={use_bias}) have {expected} parameters, stacked_params says {got}"
@@ -670,12 +765,15 @@ for kernel_size, num_layers, channels, use_bias in [
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_receptive_field", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-assert receptive_field([3, 3], [1, 1]) == measured_receptive_field([3, 3], [1, 1]), (
-    f"two 3x3 convolutions at stride 1 see {measured_receptive_field([3, 3], [1, 1])} "
-    f"positions per axis, receptive_field says {receptive_field([3, 3], [1, 1])}"
+expected = measured_receptive_field([3, 3], [1, 1])
+with answers:
+    field = receptive_field([3, 3], [1, 1])
+assert field == expected, (
+    f"two 3x3 convolutions at stride 1 see {expected} positions per axis, receptive_field "
+    f"says {field}"
 )
 ### BEGIN HIDDEN TESTS
-for kernel_sizes, strides in [
+cases = [
     ([5], [1]),
     ([3, 3, 3], [1, 1, 1]),
     ([3, 2, 3], [1, 2, 1]),
@@ -684,9 +782,12 @@ for kernel_sizes, strides in [
     ([2, 2, 2], [2, 2, 2]),
     ([11, 3, 5, 3], [4, 2, 1, 2]),
     ([1, 3], [2, 1]),
-]:
+]
+with answers:
+    fields = [receptive_field(*case) for case in cases]
+assert isinstance(fields, list) and len(fields) == len(cases), "one receptive field per case"
+for (kernel_sizes, strides), got in zip(cases, fields, strict=True):
     expected = measured_receptive_field(kernel_sizes, strides)
-    got = receptive_field(kernel_sizes, strides)
     assert got == expected, (
         f"windows {kernel_sizes} with strides {strides}: one output depends on a span of "
         f"{expected} inputs, receptive_field says {got}: a window of a later layer moves in "
@@ -701,7 +802,7 @@ for kernel_sizes, strides in [
 # an earlier layer) and returns the block's output tensor, built with Keras layers and
 # the functional API: `y = layers.Conv2D(...)(x)`. Do not wrap a block in its own
 # `keras.Model` or `Layer` subclass: the tests build `keras.Model(inputs,
-# block(inputs, ...))` and read the graph back, layer by layer.
+# block(inputs, ...))` and read the graph back, layer by layer (`describe_model` below).
 #
 # 1. `vgg_block(x, filters, num_convs)`: `num_convs` times a 3x3 convolution with
 #    `filters` channels, `"same"` padding and ReLU, then a 2x2 max pooling with stride 2.
@@ -733,67 +834,196 @@ for kernel_sizes, strides in [
 #    sees every earlier layer's output, and the channel count grows by `growth_rate` per
 #    layer.
 #
-# The helpers below read a functional model's graph. You can use them to look at your
-# own blocks: `operations_of_type(model, "Conv2D")`, `path_operations(model, end, start)`
-# (every operation between two tensors, in order) and `producer(model, tensor)`.
+# The helpers below read a functional model's graph. `describe_model(model)` writes it
+# down as plain data (a dict), which is what your blocks send to the tests; the other
+# helpers read such a description. Look at your own blocks with them:
+# `graph = describe_block(vgg_block, (8, 8, 3), 6, 2)`, then `calls_of_type(graph,
+# "Conv2D")`, `path_calls(graph, end, start)` (every call between two tensors, in order)
+# or `graph["calls"][i]["config"]`.
 
 
 # %% nbgrader={"grade": false, "grade_id": "graph_helpers", "locked": true, "schema_version": 3, "solution": false}
+# The Keras layer classes a description records `isinstance` for.
+LAYER_KINDS = (
+    "InputLayer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "BatchNormalization", "ReLU",
+    "Activation", "Identity", "Dense", "Add", "Concatenate", "GlobalAveragePooling2D",
+)  # fmt: skip
+
+
+def plain(value):
+    """`value` as plain data: numbers, strings and containers as they are, else its repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        items = [plain(item) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return repr(value)
+
+
 def as_list(tensors):
     """A tensor or a list of tensors, always as a list."""
     return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
 
 
-def operations_of_type(model, type_name):
-    """The operations of a functional model whose class is called `type_name`, in order.
+def describe_model(model, probe=None, statistics=None, zero_kernels=False, weights=True):
+    """A functional model's graph as plain data.
 
-    Layers and operations on tensors both count: `layers.Add()([a, b])` and `a + b` are
-    each an operation called "Add".
+    Returns a dict with
+    - "calls": one entry per call of an operation (a layer, or a function of keras.ops
+      such as `a + b`), in graph order: "class" (the operation's class name), "kinds" (the
+      classes of LAYER_KINDS it is an instance of), "name", "operation" (its index in
+      `model.operations`), "config" (`get_config()`), "activation" (the name of its
+      activation function, if any), "weights" (arrays), "inputs" (the tensors it reads),
+      "shapes" (of its outputs) and, given a `probe` input, "values" (its outputs when
+      the model runs on `probe` at inference);
+    - "inputs" and "outputs": the model's tensors; "input_shape", "output_shape" and
+      "params" (`count_params()`).
+
+    A tensor is a pair (index of the call that computed it, index among its outputs).
+    With `zero_kernels`, "zero_kernel_output" is the output on `probe` with every Conv2D
+    kernel set to zero (then put back). `statistics`, a list of [gamma, beta, moving
+    mean, moving variance], is first loaded into the BatchNormalization layers, in order
+    (where the shapes fit).
     """
-    return [op for op in model.operations if type(op).__name__ == type_name]
-
-
-def producer(model, tensor):
-    """The operation of `model` whose output is `tensor`."""
-    for op in model.operations:
-        if any(output is tensor for output in as_list(op.output)):
-            return op
-    raise ValueError("this tensor is not the output of any operation of the model")
-
-
-def path_operations(model, end, start):
-    """The operations `end` depends on, back to the tensor `start` (excluded), in graph order."""
-    found, stack = set(), [end]
+    operations = list(getattr(model, "operations", model.layers))  # Sequential: layers
+    if zero_kernels and probe is not None:
+        convs = [op for op in operations if isinstance(op, layers.Conv2D)]
+        kernels = [keras.ops.convert_to_numpy(conv.kernel) for conv in convs]
+        for conv in convs:
+            conv.kernel.assign(keras.ops.zeros_like(conv.kernel))
+        zero_kernel_output = to_numpy(model(probe, training=False))
+        for conv, kernel in zip(convs, kernels, strict=True):
+            conv.kernel.assign(kernel)
+    if statistics is not None:
+        norms = [op for op in operations if isinstance(op, layers.BatchNormalization)]
+        for norm, values in zip(norms, statistics, strict=False):
+            if [tuple(w.shape) for w in norm.weights] == [np.shape(v) for v in values]:
+                norm.set_weights([np.asarray(v) for v in values])
+    # Every call (Node) the outputs depend on, found through the tensors' histories.
+    nodes, stack = {}, [t._keras_history for t in [*model.inputs, *model.outputs]]
     while stack:
-        tensor = stack.pop()
-        if tensor is start:
-            continue
-        op = producer(model, tensor)
-        if id(op) not in found:
-            found.add(id(op))
-            stack.extend(as_list(op.input))
-    return [op for op in model.operations if id(op) in found]
+        operation, node_index, _ = stack.pop()
+        if (id(operation), node_index) not in nodes:
+            node = operation._inbound_nodes[node_index]
+            nodes[id(operation), node_index] = node
+            stack.extend(t._keras_history for t in node.input_tensors)
+    position = {id(op): index for index, op in enumerate(operations)}
+    keys = sorted(nodes, key=lambda key: (position.get(key[0], len(position)), key[1]))
+    number = {key: index for index, key in enumerate(keys)}
 
+    def tensor(value):
+        operation, node_index, output_index = value._keras_history
+        return (number[id(operation), node_index], output_index)
 
-def layers_of(operations, layer_class):
-    """The operations in a list that are instances of `layer_class`."""
-    return [op for op in operations if isinstance(op, layer_class)]
-
-
-def assert_output_shape(model, expected, name):
-    """Fails unless the model's output shape, batch axis left out, is `expected`."""
-    got = tuple(model.output_shape[1:])
-    if got != tuple(expected):
-        raise AssertionError(
-            f"{name} has the wrong shape: expected {tuple(expected)} (batch axis left out), "
-            f"got {got}"
+    calls = []
+    for key in keys:
+        node = nodes[key]
+        op = node.operation
+        try:
+            config = plain(op.get_config())
+        except Exception:  # an operation without a config
+            config = {}
+        config = config if isinstance(config, dict) else {}
+        if hasattr(op, "axis") and "axis" not in config:
+            config["axis"] = plain(op.axis)
+        arrays = op.get_weights() if weights and isinstance(op, layers.Layer) else []
+        calls.append(
+            {
+                "class": type(op).__name__,
+                "kinds": [kind for kind in LAYER_KINDS if isinstance(op, getattr(layers, kind))],
+                "name": op.name,
+                "operation": position.get(key[0]),
+                "config": config,
+                "activation": getattr(getattr(op, "activation", None), "__name__", None),
+                "weights": [np.asarray(array) for array in arrays],
+                "inputs": [tensor(t) for t in node.input_tensors],
+                "shapes": [tuple(t.shape) for t in node.outputs],
+            }
         )
+    graph = {
+        "calls": calls,
+        "inputs": [tensor(t) for t in model.inputs],
+        "outputs": [tensor(t) for t in model.outputs],
+        "input_shape": plain(model.input_shape),
+        "output_shape": plain(model.output_shape),
+        "params": int(model.count_params()),
+    }
+    if probe is not None:
+        inputs = {id(t) for t in model.inputs}
+        computed = [t for key in keys for t in nodes[key].outputs if id(t) not in inputs]
+        model_inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]
+        probed = keras.Model(model_inputs, computed) if computed else None
+        results = as_list(probed(probe, training=False)) if computed else []
+        value = {id(t): to_numpy(result) for t, result in zip(computed, results, strict=True)}
+        value.update({id(t): np.asarray(probe) for t in model.inputs})
+        for call, key in zip(calls, keys, strict=True):
+            call["values"] = [value[id(t)] for t in nodes[key].outputs]
+        if zero_kernels:
+            graph["zero_kernel_output"] = zero_kernel_output
+    return graph
 
 
 def block_model(block, input_shape, *args, **kwargs):
     """keras.Model(inputs, block(inputs, *args, **kwargs)) for an input of input_shape."""
     inputs = keras.Input(input_shape)
     return keras.Model(inputs, block(inputs, *args, **kwargs)), inputs
+
+
+def describe_block(block, input_shape, *args, probe=None, statistics=None, zero_kernels=False,
+                   **kwargs):  # fmt: skip
+    """describe_model of block_model(block, input_shape, *args, **kwargs)."""
+    model, _ = block_model(block, input_shape, *args, **kwargs)
+    return describe_model(model, probe, statistics, zero_kernels)
+
+
+def calls_of_type(graph, type_name):
+    """The calls of a description whose class is called `type_name`, as indices, in order.
+
+    Layers and operations on tensors both count: `layers.Add()([a, b])` and `a + b` are
+    each a call of an "Add".
+    """
+    return [index for index, call in enumerate(graph["calls"]) if call["class"] == type_name]
+
+
+def layers_of(graph, calls, kind):
+    """The calls among `calls` (indices) of a layer of class `kind` (in LAYER_KINDS)."""
+    return [index for index in calls if kind in graph["calls"][index]["kinds"]]
+
+
+def path_calls(graph, end, start):
+    """The calls tensor `end` depends on, back to tensor `start` (excluded), in order."""
+    found, stack = set(), [tuple(end)]
+    while stack:
+        tensor = stack.pop()
+        if tensor == tuple(start) or tensor[0] in found:
+            continue
+        found.add(tensor[0])
+        stack.extend(tuple(t) for t in graph["calls"][tensor[0]]["inputs"])
+    return sorted(found)
+
+
+def tensor_shape(graph, tensor):
+    """The shape of a tensor of a description (batch axis None)."""
+    return tuple(graph["calls"][tensor[0]]["shapes"][tensor[1]])
+
+
+def tensor_value(graph, tensor):
+    """The value of a tensor of a description on the probe input."""
+    return graph["calls"][tensor[0]]["values"][tensor[1]]
+
+
+def assert_output_shape(graph, expected, name):
+    """Fails unless the described model's output shape, batch axis left out, is `expected`."""
+    got = tuple(graph["output_shape"][1:])
+    if got != tuple(expected):
+        raise AssertionError(
+            f"{name} has the wrong shape: expected {tuple(expected)} (batch axis left out), "
+            f"got {got}"
+        )
 
 
 # %% nbgrader={"grade": false, "grade_id": "blocks", "locked": false, "schema_version": 3, "solution": true}
@@ -851,29 +1081,37 @@ def dense_block(x, num_layers, growth_rate):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_vgg_block", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-model, inputs = block_model(vgg_block, (8, 10, 3), 6, 2)
-assert_output_shape(model, (4, 5, 6), "the output of vgg_block(x of shape (8, 10, 3), 6, 2)")
+with answers:
+    graph = describe_block(vgg_block, (8, 10, 3), 6, 2)
+assert_output_shape(graph, (4, 5, 6), "the output of vgg_block(x of shape (8, 10, 3), 6, 2)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(10)
 for input_shape, filters, num_convs in [((8, 10, 3), 6, 2), ((9, 12, 4), 5, 3), ((6, 6, 2), 3, 1)]:
-    model, inputs = block_model(vgg_block, input_shape, filters, num_convs)
-    operations = path_operations(model, model.outputs[0], inputs)
-    convs = layers_of(operations, layers.Conv2D)
+    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
+    with answers:
+        graph = describe_block(vgg_block, input_shape, filters, num_convs, probe=x)
+    calls = graph["calls"]
+    (inputs,), (output,) = graph["inputs"], graph["outputs"]
+    operations = path_calls(graph, output, inputs)
+    convs = layers_of(graph, operations, "Conv2D")
     assert len(convs) == num_convs, (
         f"vgg_block(x, {filters}, {num_convs}) has {len(convs)} Conv2D layers, expected {num_convs}"
     )
     for conv in convs:
-        assert conv.kernel_size == (3, 3) and conv.strides == (1, 1) and conv.padding == "same", (
-            "every convolution of a VGG block is 3x3, stride 1, padding 'same'"
+        config = calls[conv]["config"]
+        assert (
+            config["kernel_size"] == (3, 3)
+            and config["strides"] == (1, 1)
+            and config["padding"] == "same"
+        ), "every convolution of a VGG block is 3x3, stride 1, padding 'same'"
+        assert config["filters"] == filters, (
+            "every convolution of a VGG block has `filters` channels"
         )
-        assert conv.filters == filters, "every convolution of a VGG block has `filters` channels"
-    pools = layers_of(operations, layers.MaxPooling2D)
-    assert len(pools) == 1 and pools[0] is producer(model, model.outputs[0]), (
-        "a VGG block ends with one max pooling layer"
-    )
-    assert pools[0].pool_size == (2, 2) and pools[0].strides == (2, 2), (
-        "the pooling of a VGG block is 2x2 with stride 2"
-    )
+    pools = layers_of(graph, operations, "MaxPooling2D")
+    assert len(pools) == 1 and pools[0] == output[0], "a VGG block ends with one max pooling layer"
+    assert calls[pools[0]]["config"]["pool_size"] == (2, 2) and calls[pools[0]]["config"][
+        "strides"
+    ] == (2, 2), "the pooling of a VGG block is 2x2 with stride 2"
     # Same weights in a reference stack: the outputs must agree (ReLU included).
     reference = keras.Sequential(
         [keras.Input(input_shape)]
@@ -881,23 +1119,24 @@ for input_shape, filters, num_convs in [((8, 10, 3), 6, 2), ((9, 12, 4), 5, 3), 
         + [layers.MaxPooling2D(2)]
     )
     for conv, reference_conv in zip(convs, reference.layers[:num_convs], strict=True):
-        reference_conv.set_weights(conv.get_weights())
-    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
+        reference_conv.set_weights(calls[conv]["weights"])
     assert_close(
-        model(x),
+        tensor_value(graph, output),
         reference(x),
         f"vgg_block(x, {filters}, {num_convs})",
         hint="Each convolution is followed by a ReLU; the block ends with the pooling.",
     )
-    assert model.count_params() == reference.count_params(), (
+    assert graph["params"] == reference.count_params(), (
         "vgg_block has the wrong number of parameters"
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_inception_module", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-model, inputs = block_model(inception_module, (7, 9, 12), 4, 3, 5, 2, 6, 7)
+with answers:
+    graph = describe_block(inception_module, (7, 9, 12), 4, 3, 5, 2, 6, 7)
 assert_output_shape(
-    model,
+    graph,
     (7, 9, 4 + 5 + 6 + 7),
     "the output of inception_module(x of shape (7, 9, 12), 4, 3, 5, 2, 6, 7)",
 )
@@ -933,106 +1172,122 @@ def reference_inception(input_shape, f1, r3, f3, r5, f5, fp):
 
 expected_kernels = [[(1, 1)], [(1, 1), (3, 3)], [(1, 1), (5, 5)], [(1, 1)]]
 for input_shape, filters in [((7, 9, 12), (4, 3, 5, 2, 6, 7)), ((6, 5, 8), (2, 5, 3, 4, 6, 1))]:
-    model, inputs = block_model(inception_module, input_shape, *filters)
-    concatenations = operations_of_type(model, "Concatenate")
+    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
+    with answers:
+        graph = describe_block(inception_module, input_shape, *filters, probe=x)
+    calls = graph["calls"]
+    (inputs,), (output,) = graph["inputs"], graph["outputs"]
+    concatenations = calls_of_type(graph, "Concatenate")
     assert len(concatenations) == 1, (
         f"an Inception module has one concatenation, found {len(concatenations)}"
     )
     (concatenation,) = concatenations
-    assert concatenation.axis in (-1, 3), (
+    assert calls[concatenation]["config"].get("axis") in (-1, 3), (
         "concatenate along the channel axis: the last axis in channels-last layout"
     )
-    branch_outputs = as_list(concatenation.input)
+    branch_outputs = calls[concatenation]["inputs"]
     assert len(branch_outputs) == 4, (
         f"the concatenation should join four branches, it joins {len(branch_outputs)}"
     )
     f1, r3, f3, r5, f5, fp = filters
-    assert [int(t.shape[-1]) for t in branch_outputs] == [f1, f3, f5, fp], (
+    assert [tensor_shape(graph, t)[-1] for t in branch_outputs] == [f1, f3, f5, fp], (
         "the four branches should be concatenated in the order 1x1, 3x3, 5x5, pooling"
     )
     reference, reference_branches = reference_inception(input_shape, *filters)
     for index, (branch_output, kernels) in enumerate(
         zip(branch_outputs, expected_kernels, strict=True)
     ):
-        operations = path_operations(model, branch_output, inputs)
-        convs = layers_of(operations, layers.Conv2D)
-        assert [conv.kernel_size for conv in convs] == kernels, (
+        operations = path_calls(graph, branch_output, inputs)
+        convs = layers_of(graph, operations, "Conv2D")
+        sizes = [calls[conv]["config"]["kernel_size"] for conv in convs]
+        assert sizes == kernels, (
             f"branch {index + 1} of the Inception module should have convolutions of sizes "
-            f"{kernels}, it has {[conv.kernel_size for conv in convs]}"
+            f"{kernels}, it has {sizes}"
         )
-        pools = layers_of(operations, layers.MaxPooling2D)
+        pools = layers_of(graph, operations, "MaxPooling2D")
         assert len(pools) == (1 if index == 3 else 0), (
             "only the fourth branch has a pooling layer, before its 1x1 convolution"
         )
         if pools:
-            assert pools[0].pool_size == (3, 3) and pools[0].strides == (1, 1), (
+            pool_config = calls[pools[0]]["config"]
+            assert pool_config["pool_size"] == (3, 3) and pool_config["strides"] == (1, 1), (
                 "the pooling branch uses 3x3 max pooling with stride 1 and 'same' padding"
             )
         reference_convs = [
             layer for layer in reference_branches[index] if isinstance(layer, layers.Conv2D)
         ]
         for conv, reference_conv in zip(convs, reference_convs, strict=True):
-            reference_conv.set_weights(conv.get_weights())
-    assert model.count_params() == reference.count_params(), (
+            reference_conv.set_weights(calls[conv]["weights"])
+    assert graph["params"] == reference.count_params(), (
         "the Inception module has the wrong number of parameters: check the filter counts "
         "of each branch and its 1x1 reduction"
     )
-    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
     assert_close(
-        model(x),
+        tensor_value(graph, output),
         reference(x),
         f"inception_module(x, {', '.join(map(str, filters))})",
         hint="Every convolution has 'same' padding and a ReLU; the pooling is 3x3, stride 1, 'same'.",
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_residual_identity", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-model, inputs = block_model(residual_block, (6, 7, 8), 8)
-assert_output_shape(model, (6, 7, 8), "the output of residual_block(x of shape (6, 7, 8), 8)")
+with answers:
+    graph = describe_block(residual_block, (6, 7, 8), 8)
+assert_output_shape(graph, (6, 7, 8), "the output of residual_block(x of shape (6, 7, 8), 8)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(12)
 for input_shape in [(6, 7, 8), (5, 5, 4)]:
     channels = input_shape[-1]
-    model, inputs = block_model(residual_block, input_shape, channels)
-    additions = operations_of_type(model, "Add")
+    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
+    # Made-up batch statistics for the two BN layers: [gamma, beta, moving mean, variance].
+    statistics = [
+        [rng.uniform(0.5, 1.5, channels), rng.normal(size=channels)]
+        + [rng.normal(size=channels), rng.uniform(0.5, 1.5, channels)]
+        for _ in range(2)
+    ]
+    with answers:
+        graph = describe_block(
+            residual_block, input_shape, channels, probe=x, statistics=statistics,
+            zero_kernels=True,
+        )  # fmt: skip
+    calls = graph["calls"]
+    (inputs,), (output,) = graph["inputs"], graph["outputs"]
+    additions = calls_of_type(graph, "Add")
     assert len(additions) == 1, f"a residual block has one addition, found {len(additions)}"
-    summands = as_list(additions[0].input)
+    summands = list(calls[additions[0]]["inputs"])
     assert len(summands) == 2, "the addition should have two inputs: main path and shortcut"
     for index, summand in enumerate(summands):  # look through layers.Identity, if any
-        while isinstance(producer(model, summand), layers.Identity):
-            summand = producer(model, summand).input
+        for _ in range(len(calls)):
+            if "Identity" not in calls[summand[0]]["kinds"]:
+                break
+            summand = calls[summand[0]]["inputs"][0]
         summands[index] = summand
-    assert any(summand is inputs for summand in summands), (
+    assert any(summand == inputs for summand in summands), (
         "with stride 1 and as many channels in as out, the shortcut is the identity: one "
         "input of the Add must be the block's input itself, with no layer in between"
     )
-    main_output = next(summand for summand in summands if summand is not inputs)
-    convs = layers_of(path_operations(model, main_output, inputs), layers.Conv2D)
-    assert [conv.kernel_size for conv in convs] == [(3, 3), (3, 3)], (
+    main_output = next(summand for summand in summands if summand != inputs)
+    main_operations = path_calls(graph, main_output, inputs)
+    convs = layers_of(graph, main_operations, "Conv2D")
+    assert [calls[conv]["config"]["kernel_size"] for conv in convs] == [(3, 3), (3, 3)], (
         "the main path of a residual block has two 3x3 convolutions"
     )
     expected_params = 2 * (9 * channels * channels + 4 * channels)
-    assert model.count_params() == expected_params, (
-        f"residual_block(x, {channels}) has {model.count_params()} parameters, expected "
+    assert graph["params"] == expected_params, (
+        f"residual_block(x, {channels}) has {graph['params']} parameters, expected "
         f"{expected_params}: two 3x3 convolutions without bias, each with batch normalization"
     )
     # With the main path's kernels set to zero, batch normalization (at inference, fresh
     # statistics) outputs zeros, and the block reduces to ReLU(shortcut) = ReLU(x).
-    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
-    kernels = [conv.kernel.numpy() for conv in convs]
-    for conv in convs:
-        conv.kernel.assign(tf.zeros_like(conv.kernel))
     assert_close(
-        model(x, training=False),
+        graph["zero_kernel_output"],
         np.maximum(x, 0.0),
         "the identity residual block with the convolution kernels set to zero",
         hint="The output is ReLU(main path + x).",
     )
-    for conv, kernel in zip(convs, kernels, strict=True):
-        conv.kernel.assign(kernel)
     # The same weights in a reference block, batch statistics made up: outputs must agree.
-    main_operations = path_operations(model, main_output, inputs)
-    student_layers = convs + layers_of(main_operations, layers.BatchNormalization)
+    student_layers = convs + layers_of(graph, main_operations, "BatchNormalization")
     reference_input = keras.Input(input_shape)
     conv_a, conv_b = (layers.Conv2D(channels, 3, padding="same", use_bias=False) for _ in "ab")
     norm_a, norm_b = layers.BatchNormalization(), layers.BatchNormalization()
@@ -1042,23 +1297,21 @@ for input_shape in [(6, 7, 8), (5, 5, 4)]:
     for layer, reference_layer in zip(
         student_layers, [conv_a, conv_b, norm_a, norm_b], strict=True
     ):
-        if isinstance(layer, layers.BatchNormalization):
-            beta, mean = rng.normal(size=(2, channels))
-            gamma, variance = rng.uniform(0.5, 1.5, size=(2, channels))
-            layer.set_weights([gamma, beta, mean, variance])
-        reference_layer.set_weights(layer.get_weights())
+        reference_layer.set_weights(calls[layer]["weights"])
     assert_close(
-        model(x, training=False),
+        tensor_value(graph, output),
         reference(x, training=False),
         f"residual_block(x, {channels}) at inference",
         hint="Main path: conv, BN, ReLU, conv, BN; then ReLU of the sum with x.",
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_residual_projection", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-model, inputs = block_model(residual_block, (6, 7, 8), 16, stride=2)
+with answers:
+    graph = describe_block(residual_block, (6, 7, 8), 16, stride=2)
 assert_output_shape(
-    model,
+    graph,
     (3, 4, 16),
     "the output of residual_block(x of shape (6, 7, 8), 16, stride=2)",
 )
@@ -1071,54 +1324,71 @@ for input_shape, filters, stride in [
     ((9, 4, 3), 5, 2),
 ]:
     described = f"residual_block(x of shape {input_shape}, {filters}, stride={stride})"
-    try:
-        model, inputs = block_model(residual_block, input_shape, filters, stride=stride)
-    except Exception as error:
+    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
+    # Made-up batch statistics for the three BN layers: [gamma, beta, moving mean, variance].
+    statistics = [
+        [rng.uniform(0.5, 1.5, filters), rng.normal(size=filters)]
+        + [rng.normal(size=filters), rng.uniform(0.5, 1.5, filters)]
+        for _ in range(3)
+    ]
+    with answers:
+        try:
+            built, failure = block_model(residual_block, input_shape, filters, stride=stride), None
+        except Exception as error:
+            built = None
+            failure = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+        graph = None if built is None else describe_model(built[0], x, statistics)
+    if failure is not None:
         raise AssertionError(
-            f"{described} failed ({type(error).__name__}: {str(error).splitlines()[0][:200]}): "
-            "when the stride or the channel count changes, x no longer has the main path's "
-            "shape and the shortcut needs a projection"
-        ) from None
+            f"{described} failed ({failure}): when the stride or the channel count changes, "
+            "x no longer has the main path's shape and the shortcut needs a projection"
+        )
+    calls = graph["calls"]
+    (inputs,), (output,) = graph["inputs"], graph["outputs"]
     expected_shape = layers.Conv2D(filters, 3, strides=stride, padding="same").compute_output_shape(
         (None, *input_shape)
     )
-    assert_output_shape(model, expected_shape[1:], f"the output of {described}")
-    additions = operations_of_type(model, "Add")
+    assert_output_shape(graph, expected_shape[1:], f"the output of {described}")
+    additions = calls_of_type(graph, "Add")
     assert len(additions) == 1, f"a residual block has one addition, found {len(additions)}"
-    summands = as_list(additions[0].input)
-    assert not any(summand is inputs for summand in summands), (
+    summands = calls[additions[0]]["inputs"]
+    assert not any(summand == inputs for summand in summands), (
         f"in {described} the shapes change, so the shortcut cannot be the identity"
     )
-    paths = [path_operations(model, summand, inputs) for summand in summands]
-    paths.sort(key=lambda operations: len(layers_of(operations, layers.Conv2D)))
+    paths = [path_calls(graph, summand, inputs) for summand in summands]
+    paths.sort(key=lambda operations: len(layers_of(graph, operations, "Conv2D")))
     shortcut_path, main_path = paths
-    shortcut_convs = layers_of(shortcut_path, layers.Conv2D)
-    main_convs = layers_of(main_path, layers.Conv2D)
+    shortcut_convs = layers_of(graph, shortcut_path, "Conv2D")
+    main_convs = layers_of(graph, main_path, "Conv2D")
     assert len(shortcut_convs) == 1 and len(main_convs) == 2, (
         f"in {described} one input of the Add should come from the main path (two "
         "convolutions) and the other from the projection shortcut (one convolution)"
     )
     (projection,) = shortcut_convs
-    assert projection.kernel_size == (1, 1) and projection.strides == (stride, stride), (
-        "the projection shortcut is a 1x1 convolution with the block's stride"
-    )
-    assert main_convs[0].strides == (stride, stride) and main_convs[1].strides == (1, 1), (
+    projection_config = calls[projection]["config"]
+    assert projection_config["kernel_size"] == (1, 1) and projection_config["strides"] == (
+        stride,
+        stride,
+    ), "the projection shortcut is a 1x1 convolution with the block's stride"
+    assert calls[main_convs[0]]["config"]["strides"] == (stride, stride) and calls[main_convs[1]][
+        "config"
+    ]["strides"] == (1, 1), (
         "the first 3x3 convolution of the main path carries the stride, the second has stride 1"
     )
     channels = input_shape[-1]
     expected_params = (
         9 * channels * filters + 9 * filters * filters + channels * filters + 3 * 4 * filters
     )
-    assert model.count_params() == expected_params, (
-        f"{described} has {model.count_params()} parameters, expected {expected_params}: "
+    assert graph["params"] == expected_params, (
+        f"{described} has {graph['params']} parameters, expected {expected_params}: "
         "three convolutions without bias, each followed by batch normalization"
     )
     # The same weights in a reference block, batch statistics made up: outputs must agree.
     student_layers = [
         *main_convs,
-        *layers_of(main_path, layers.BatchNormalization),
+        *layers_of(graph, main_path, "BatchNormalization"),
         projection,
-        *layers_of(shortcut_path, layers.BatchNormalization),
+        *layers_of(graph, shortcut_path, "BatchNormalization"),
     ]
     reference_input = keras.Input(input_shape)
     conv_a = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)
@@ -1130,24 +1400,21 @@ for input_shape, filters, stride in [
     assert len(student_layers) == 6, "each convolution of the block is followed by BN"
     reference_layers = [conv_a, conv_b, norm_a, norm_b, conv_p, norm_p]
     for layer, reference_layer in zip(student_layers, reference_layers, strict=True):
-        if isinstance(layer, layers.BatchNormalization):
-            beta, mean = rng.normal(size=(2, filters))
-            gamma, variance = rng.uniform(0.5, 1.5, size=(2, filters))
-            layer.set_weights([gamma, beta, mean, variance])
-        reference_layer.set_weights(layer.get_weights())
-    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
+        reference_layer.set_weights(calls[layer]["weights"])
     assert_close(
-        model(x, training=False),
+        tensor_value(graph, output),
         reference(x, training=False),
         f"{described} at inference",
         hint="Main path: conv, BN, ReLU, conv, BN; shortcut: 1x1 conv, BN; then ReLU of the sum.",
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_dense_block", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-model, inputs = block_model(dense_block, (5, 6, 4), 3, 5)
+with answers:
+    graph = describe_block(dense_block, (5, 6, 4), 3, 5)
 assert_output_shape(
-    model,
+    graph,
     (5, 6, 4 + 3 * 5),
     "the output of dense_block(x of shape (5, 6, 4), 3, 5)",
 )
@@ -1155,27 +1422,30 @@ assert_output_shape(
 rng = np.random.default_rng(13)
 for input_shape, num_layers, growth_rate in [((5, 6, 4), 3, 5), ((4, 7, 6), 4, 3)]:
     described = f"dense_block(x of shape {input_shape}, {num_layers}, {growth_rate})"
-    model, inputs = block_model(dense_block, input_shape, num_layers, growth_rate)
+    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
+    with answers:
+        graph = describe_block(dense_block, input_shape, num_layers, growth_rate, probe=x)
+    calls = graph["calls"]
     channels = input_shape[-1]
-    convs = operations_of_type(model, "Conv2D")
+    convs = calls_of_type(graph, "Conv2D")
     assert len(convs) == num_layers, f"{described} should have {num_layers} convolutions"
-    seen = [int(conv.input.shape[-1]) for conv in convs]
+    seen = [tensor_shape(graph, calls[conv]["inputs"][0])[-1] for conv in convs]
     expected_seen = [channels + layer * growth_rate for layer in range(num_layers)]
     assert seen == expected_seen, (
         f"the convolutions of {described} see {seen} channels, expected {expected_seen}: "
         "each layer works on the concatenation of the block input and all earlier outputs"
     )
     for conv in convs:
-        assert conv.filters == growth_rate and conv.kernel_size == (3, 3), (
+        config = calls[conv]["config"]
+        assert config["filters"] == growth_rate and config["kernel_size"] == (3, 3), (
             "each layer of a dense block is a 3x3 convolution with growth_rate filters"
         )
     expected_params = sum(4 * c + 9 * c * growth_rate for c in expected_seen)
-    assert model.count_params() == expected_params, (
-        f"{described} has {model.count_params()} parameters, expected {expected_params}: "
+    assert graph["params"] == expected_params, (
+        f"{described} has {graph['params']} parameters, expected {expected_params}: "
         "batch normalization and a 3x3 convolution without bias per layer"
     )
-    x = rng.normal(size=(2, *input_shape)).astype(np.float32)
-    output = keras.ops.convert_to_numpy(model(x, training=False))
+    output = tensor_value(graph, graph["outputs"][0])
     assert_close(
         output[..., :channels],
         x,
@@ -1183,7 +1453,7 @@ for input_shape, num_layers, growth_rate in [((5, 6, 4), 3, 5), ((4, 7, 6), 4, 3
         hint="Concatenate, old features first: the block input passes through unchanged.",
     )
     for layer, conv in enumerate(convs):
-        new = keras.Model(inputs, conv.output)(x, training=False)
+        new = tensor_value(graph, (conv, 0))
         start = channels + layer * growth_rate
         assert_close(
             output[..., start : start + growth_rate],
@@ -1192,6 +1462,7 @@ for input_shape, num_layers, growth_rate in [((5, 6, 4), 3, 5), ((4, 7, 6), 4, 3
             hint="Each layer's new features are appended after the features it saw.",
         )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 5: a small ResNet on the digits
@@ -1229,29 +1500,34 @@ def build_resnet(input_shape=(8, 8, 1), num_classes=10):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_resnet_architecture", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-candidate = build_resnet()
-assert isinstance(candidate, keras.Model), "build_resnet should return a keras.Model"
-assert_output_shape(candidate, (10,), "the output of build_resnet()")
+with answers:
+    candidate = build_resnet()
+    is_model = isinstance(candidate, keras.Model)
+    graph = describe_model(candidate, weights=False) if is_model else None
+assert is_model, "build_resnet should return a keras.Model"
+assert_output_shape(graph, (10,), "the output of build_resnet()")
 ### BEGIN HIDDEN TESTS
-assert tuple(candidate.input_shape) == (None, 8, 8, 1), (
-    "build_resnet() should take (8, 8, 1) images"
-)
-additions = operations_of_type(candidate, "Add")
+assert tuple(graph["input_shape"]) == (None, 8, 8, 1), "build_resnet() should take (8, 8, 1) images"
+calls = graph["calls"]
+additions = calls_of_type(graph, "Add")
 assert len(additions) >= 3, f"use at least three residual blocks, found {len(additions)} additions"
-strided = [conv for conv in operations_of_type(candidate, "Conv2D") if max(conv.strides) > 1]
+strided = [
+    conv for conv in calls_of_type(graph, "Conv2D") if max(calls[conv]["config"]["strides"]) > 1
+]
 assert strided, "at least one residual block should downsample with stride 2"
-assert operations_of_type(candidate, "GlobalAveragePooling2D"), (
+assert calls_of_type(graph, "GlobalAveragePooling2D"), (
     "end with GlobalAveragePooling2D before the Dense layer"
 )
-last = producer(candidate, candidate.outputs[0])
-assert isinstance(last, layers.Dense) and last.activation.__name__ == "linear", (
+last = calls[graph["outputs"][0][0]]
+assert "Dense" in last["kinds"] and last["activation"] == "linear", (
     "the model should end with a Dense layer without activation: it outputs logits"
 )
-assert candidate.count_params() <= 300_000, (
-    f"the model has {candidate.count_params()} parameters, at most 300,000 are allowed"
+assert graph["params"] <= 300_000, (
+    f"the model has {graph['params']} parameters, at most 300,000 are allowed"
 )
-other = build_resnet((12, 10, 3), 7)
-assert_output_shape(other, (7,), "the output of build_resnet((12, 10, 3), 7)")
+with answers:
+    other_graph = describe_model(build_resnet((12, 10, 3), 7), weights=False)
+assert_output_shape(other_graph, (7,), "the output of build_resnet((12, 10, 3), 7)")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "train_resnet", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
@@ -1309,13 +1585,18 @@ print(f"{resnet.count_params()} parameters, mean training accuracy {history['acc
 print(f"test accuracy {test_accuracy:.3f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_resnet_accuracy", "locked": true, "points": 3, "schema_version": 3, "solution": false} tags=["training"]
-assert test_accuracy >= 0.98, (
-    f"test accuracy {test_accuracy:.1%}, at least 98% is required: check build_resnet "
+with answers:
+    accuracy = float(test_accuracy)
+assert accuracy >= 0.98, (
+    f"test accuracy {accuracy:.1%}, at least 98% is required: check build_resnet "
     "(logits out, batch normalization after each convolution, downsampling by stride 2)"
 )
 ### BEGIN HIDDEN TESTS
-recomputed = keras.ops.convert_to_numpy(resnet(x_test, training=False))
-assert float(np.mean(np.argmax(recomputed, axis=1) == y_test)) >= 0.98, (
+digits, labels = load_digits("test")
+with answers:
+    recomputed = to_numpy(resnet(digits, training=False))
+assert_shape(recomputed, (len(labels), 10), "the trained model's logits on the test digits")
+assert float(np.mean(np.argmax(recomputed, axis=1) == labels)) >= 0.98, (
     "the trained model's test accuracy is below 98%"
 )
 ### END HIDDEN TESTS
@@ -1422,54 +1703,56 @@ poor_fit = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_alexnet_numbers", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(alexnet_output_size, (int, np.integer)) and isinstance(
-    alexnet_params, (int, np.integer)
-), "store whole numbers in alexnet_output_size and alexnet_params"
+with answers:
+    output_size, params = alexnet_output_size, alexnet_params
+assert isinstance(output_size, (int, np.integer)) and isinstance(params, (int, np.integer)), (
+    "store whole numbers in alexnet_output_size and alexnet_params"
+)
 ### BEGIN HIDDEN TESTS
 alexnet_conv1 = layers.Conv2D(96, 11, strides=4)
 expected_size = alexnet_conv1.compute_output_shape((None, 227, 227, 3))[1]
-assert alexnet_output_size == expected_size, (
+assert output_size == expected_size, (
     "alexnet_output_size is not the output height of that layer: use (N - F + 2P) / S + 1"
 )
-assert alexnet_params == keras_params((227, 227, 3), alexnet_conv1), (
+assert params == keras_params((227, 227, 3), alexnet_conv1), (
     "alexnet_params is not the parameter count of that layer: each kernel spans the three "
     "input channels, plus one bias per kernel"
 )
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_beyond_vision", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert beyond_vision in {"a", "b", "c", "d"}, "set beyond_vision to one of 'a', 'b', 'c', 'd'"
+with answers:
+    answer = beyond_vision
+assert answer in {"a", "b", "c", "d"}, "set beyond_vision to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert beyond_vision == "b", (
-    "not the property of the data that convolutions exploit: reread chapter 05"
-)
+assert answer == "b", "not the property of the data that convolutions exploit: reread chapter 05"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_pooling_vs_stride", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert pooling_vs_stride in {"a", "b", "c", "d"}, (
-    "set pooling_vs_stride to one of 'a', 'b', 'c', 'd'"
-)
+with answers:
+    answer = pooling_vs_stride
+assert answer in {"a", "b", "c", "d"}, "set pooling_vs_stride to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert pooling_vs_stride == "b", "not the true statement: which of the two has weights?"
+assert answer == "b", "not the true statement: which of the two has weights?"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_receptive_field_answer", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(receptive_field_answer, (int, np.integer)), (
-    "store a whole number in receptive_field_answer"
-)
+with answers:
+    answer = receptive_field_answer
+assert isinstance(answer, (int, np.integer)), "store a whole number in receptive_field_answer"
 ### BEGIN HIDDEN TESTS
-assert receptive_field_answer == measured_receptive_field([3, 2, 3, 3], [1, 2, 1, 1]), (
+assert answer == measured_receptive_field([3, 2, 3, 3], [1, 2, 1, 1]), (
     "not the receptive field: after the pooling, each step of a window covers two input pixels"
 )
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_architectures", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 names = {"LeNet-5", "AlexNet", "VGG", "Inception", "ResNet", "DenseNet"}
-assert set(architecture_contributions) == names, (
-    f"architecture_contributions needs the keys {sorted(names)}"
-)
+with answers:
+    contributions = architecture_contributions
+assert set(contributions) == names, f"architecture_contributions needs the keys {sorted(names)}"
 ### BEGIN HIDDEN TESTS
-answers = {
+expected_letters = {
     "LeNet-5": "c",
     "AlexNet": "e",
     "VGG": "b",
@@ -1477,14 +1760,16 @@ answers = {
     "ResNet": "d",
     "DenseNet": "a",
 }
-wrong = sum(architecture_contributions[name] != letter for name, letter in answers.items())
+wrong = sum(contributions[name] != letter for name, letter in expected_letters.items())
 assert wrong == 0, f"{wrong} of the 6 architectures are matched to the wrong contribution"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_poor_fit", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert poor_fit in {"a", "b", "c", "d"}, "set poor_fit to one of 'a', 'b', 'c', 'd'"
+with answers:
+    answer = poor_fit
+assert answer in {"a", "b", "c", "d"}, "set poor_fit to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert poor_fit == "b", "not the worst fit: which task has little data and no local structure?"
+assert answer == "b", "not the worst fit: which task has little data and no local structure?"
 ### END HIDDEN TESTS
 
 # %% [markdown]
