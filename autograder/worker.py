@@ -34,6 +34,7 @@ from autograder.judge import (
     ExchangeFailed,
     Judge,
     JudgeError,
+    Outcome,
     discard_judge,
     shared_judge,
 )
@@ -250,14 +251,14 @@ def _run_job(job: Job) -> JobResult:
         data_dir=Path(job.data_dir) if job.data_dir else None,
     )
     result.warnings = list(sandbox.warnings)
-    judge = shared_judge({**environment, **_judge_data(sandbox)})
+    judge = _JudgeSession({**environment, **_judge_data(sandbox)}, job.limits.cell_seconds)
     folder = _ExchangeFolder(sandbox)
     # nbclient puts every cell it runs into its notebook at the index given: blocks
     # run at their test's index, so the client gets a copy to write into.
     kernel = _Kernel(job, nbformat.from_dict(graded), sandbox)
     outputs: dict[int, list] = {}
     try:
-        judge.reset()
+        judge.begin()
         kernel.start()
         for index, cell in enumerate(graded.cells):
             if cell.cell_type != "code":
@@ -265,23 +266,21 @@ def _run_job(job: Job) -> JobResult:
             if is_test_cell(cell):
                 grade_id = nbgrader_metadata(cell)["grade_id"]
                 verdict, outputs[index] = _judge_test(
-                    programs[grade_id], index, kernel, judge, folder, job.limits
+                    programs[grade_id], index, kernel, judge, folder
                 )
                 result.verdicts.append(verdict)
                 continue
             # Rebuilt cells keep the instructor's grade_id only on the instructor's cells.
             code = prelude.get(nbgrader_metadata(cell).get("grade_id"))
             if code:  # the judge's part of the cell runs while the kernel runs the cell
-                judge.start(code, f"<cell {index + 1}>")
+                judge.judge.start(code, f"<cell {index + 1}>")
             kernel.run(cell, index)
             if code:
-                outcome = judge.finish(job.limits.cell_seconds)
-                if outcome.error:
-                    result.warnings.append(
-                        f"the judge's copy of cell {index + 1} raised {': '.join(outcome.error)}"
-                    )
+                problem = judge.finish_prelude(code, f"<cell {index + 1}>")
+                if problem:
+                    result.warnings.append(f"the judge's copy of cell {index + 1}: {problem}")
     except JudgeError as error:
-        discard_judge(judge)
+        judge.discard()
         result.reason = f"the grader's checks could not run: {error}"
     finally:
         kernel.close()
@@ -302,6 +301,48 @@ def _run_job(job: Job) -> JobResult:
     result.graded = nbformat.writes(_with_failures(graded, result.verdicts))
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _JudgeSession:
+    """This worker's judge for one notebook. If the judge process dies or hangs (a
+    library crash on strange answers), the test it was judging fails with the reason,
+    and a fresh judge catches up on the set-up before the next test."""
+
+    def __init__(self, environment: dict[str, str], timeout: float):
+        self.environment, self.timeout = environment, timeout
+        self.judge: Judge = shared_judge(environment)
+        self.prelude: list[tuple[str, str]] = []  # what a fresh judge must run again
+
+    def begin(self) -> None:
+        self.judge.reset()
+
+    def finish_prelude(self, code: str, name: str) -> str:
+        """Waits for the judge's part of an instructor cell; what went wrong, if anything."""
+        self.prelude.append((code, name))
+        try:
+            outcome = self.judge.finish(self.timeout)
+        except JudgeError as error:
+            self.restart()
+            return f"the judge stopped ({error}) and was restarted"
+        return f"raised {': '.join(outcome.error)}" if outcome.error else ""
+
+    def run(self, code: str, name: str, on_exchange) -> Outcome:
+        try:
+            return self.judge.run(code, name, self.timeout, on_exchange)
+        except JudgeError as error:
+            self.restart()
+            return Outcome("", ("GraderError", f"the grader's check stopped: {error}"))
+
+    def restart(self) -> None:
+        """A fresh judge that has run the set-up so far (once; a second failure is final)."""
+        self.discard()
+        self.judge = shared_judge(self.environment)
+        self.judge.reset()
+        for code, name in self.prelude:
+            self.judge.run(code, name, self.timeout)
+
+    def discard(self) -> None:
+        discard_judge(self.judge)
 
 
 def _judge_data(sandbox: Sandbox) -> dict[str, str]:
@@ -372,9 +413,8 @@ def _judge_test(
     program: TestProgram,
     index: int,
     kernel: _Kernel,
-    judge: Judge,
+    judge: _JudgeSession,
     folder: _ExchangeFolder,
-    limits: Limits,
 ) -> tuple[TestVerdict, list]:
     """Runs one test: its judge program, and each of its blocks in the kernel."""
     outputs: list = []
@@ -398,13 +438,11 @@ def _judge_test(
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         if errors:  # the grader's own call failed in the kernel (a shadowed module...)
             raise ExchangeFailed(errors[0].get("ename", "Error"), errors[0].get("evalue", ""))
-        target = judge.answers_path(number)
+        target = judge.judge.answers_path(number)
         target.write_bytes(folder.take(answered, MAX_ANSWER_BYTES))
         return target
 
-    outcome = judge.run(
-        program.judge_source, f"<test {program.grade_id}>", limits.cell_seconds, exchange
-    )
+    outcome = judge.run(program.judge_source, f"<test {program.grade_id}>", exchange)
     if outcome.stdout:
         outputs.append(nbformat.v4.new_output("stream", name="stdout", text=outcome.stdout))
     if outcome.error:

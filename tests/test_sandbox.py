@@ -169,7 +169,7 @@ PATCHES = [
     "import sys\nsys.addaudithook(lambda *a: None)",
     "import threading\nthreading.settrace(lambda *a: None)",
     "import course.answers\ncourse.answers.unpack = lambda *a, **k: (4,)",
-    "print('{\"op\": \"done\", \"stdout\": \"\", \"error\": null}')",
+    'print(\'{"op": "done", "stdout": "", "error": null}\')',
     "import gc, ctypes, sys, inspect\ngc.get_objects(); sys._getframe(); inspect.currentframe()",
 ]
 
@@ -240,6 +240,22 @@ def test_libraries_may_still_use_frames_and_introspection():
     honest = "import logging, traceback, warnings\nlogging.getLogger('x').warning('hi')\n"
     honest += "traceback.extract_stack()\nwarnings.warn('careful')\n"
     assert passed(grade_toy(honest + CORRECT))
+
+
+def test_a_judge_that_crashes_fails_one_test_and_a_fresh_one_judges_the_rest():
+    source, release, _ = toy(CORRECT)
+    notebooks = [nbformat.reads(text, as_version=4) for text in (source, release)]
+    for notebook in notebooks:
+        crashing = nbformat.from_dict(notebook.cells[2])
+        crashing.source = "with answers:\n    got = double(1)\nimport os\nos._exit(1)"
+        crashing.metadata["nbgrader"]["grade_id"] = crashing.id = "test_crash"
+        notebook.cells.insert(2, crashing)
+    submitted = nbformat.from_dict(notebooks[1])
+    submitted.cells[1].source = CORRECT
+    result = run_job(Job("s", "toy.ipynb", *[nbformat.writes(n) for n in (*notebooks, submitted)]))
+    crash, double = result.verdicts
+    assert not crash.passed and "the grader's check stopped" in crash.reason
+    assert double.passed
 
 
 def test_a_tests_own_variables_are_never_in_the_kernel():
