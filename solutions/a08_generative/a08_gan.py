@@ -36,6 +36,11 @@
 # the same step computed by `tf.GradientTape`. Before you submit, run
 # `dlcourse check a08_gan.ipynb`, which restarts the kernel and runs everything top to
 # bottom, as the grader will.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import keras
@@ -45,10 +50,11 @@ import tensorflow as tf
 from keras import ops
 
 import course
-from course.checks import assert_close, assert_shape
+from course.checks import answers, assert_close, assert_shape, to_numpy
 from course.data import load_digits
 
 course.setup(seed=0)
+
 
 # %% [markdown]
 # The GAN works on the grey-level digits, values in [0, 1]: unlike the VAE, it needs no
@@ -76,6 +82,7 @@ x_train, y_train = load_digits("train")
 x_test, y_test = load_digits("test")
 show_image_grid(x_train[:20], title="training digits")
 plt.show()
+
 
 # %% [markdown]
 # ## Part 1: the losses
@@ -125,8 +132,10 @@ def generator_loss(fake_logits):
 
 # %% nbgrader={"grade": true, "grade_id": "test_discriminator_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 zero_logits = np.zeros((4, 1), "float32")
+with answers:
+    value = to_numpy(discriminator_loss(zero_logits, zero_logits))
 assert_close(
-    discriminator_loss(zero_logits, zero_logits),
+    value,
     2 * np.log(2.0),
     "discriminator_loss of zero logits",
     hint="A discriminator that answers 1/2 everywhere pays log 2 on each term.",
@@ -140,8 +149,10 @@ for real_shape, fake_shape in [((6, 1), (6, 1)), ((5, 1), (9, 1)), ((7,), (3,))]
     expected = binary_crossentropy(np.ones_like(real_logits), real_logits) + binary_crossentropy(
         np.zeros_like(fake_logits), fake_logits
     )
+    with answers:
+        value = to_numpy(discriminator_loss(real_logits, fake_logits))
     assert_close(
-        discriminator_loss(real_logits, fake_logits),
+        value,
         expected,
         f"discriminator_loss for {real_shape[0]} real and {fake_shape[0]} fake logits",
         hint="Real images have label 1, generated ones label 0; average each term over its "
@@ -149,47 +160,63 @@ for real_shape, fake_shape in [((6, 1), (6, 1)), ((5, 1), (9, 1)), ((7,), (3,))]
     )
 ### END HIDDEN TESTS
 
+
 # %% [markdown]
 # Both generator losses push D(G(z)) up, but not with the same strength. Early in
 # training the discriminator rejects the fakes with confidence (very negative logits);
 # the next test checks the gradients of your two losses there.
 
 # %% nbgrader={"grade": true, "grade_id": "test_generator_losses", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-assert_close(generator_loss(zero_logits), np.log(2.0), "generator_loss of zero logits")
-assert_close(minimax_generator_loss(zero_logits), -np.log(2.0), "minimax_generator_loss of zero logits")
+zero_logits = np.zeros((4, 1), "float32")
+with answers:
+    non_saturating = to_numpy(generator_loss(zero_logits))
+    minimax = to_numpy(minimax_generator_loss(zero_logits))
+assert_close(non_saturating, np.log(2.0), "generator_loss of zero logits")
+assert_close(minimax, -np.log(2.0), "minimax_generator_loss of zero logits")
 ### BEGIN HIDDEN TESTS
 binary_crossentropy = keras.losses.BinaryCrossentropy(from_logits=True)
 rng = np.random.default_rng(2)
 for shape in [(6, 1), (11,)]:
     fake_logits = rng.normal(0.0, 3.0, size=shape).clip(-8, 8).astype("float32")
+    with answers:
+        non_saturating = to_numpy(generator_loss(fake_logits))
+        minimax = to_numpy(minimax_generator_loss(fake_logits))
     assert_close(
-        generator_loss(fake_logits),
+        non_saturating,
         binary_crossentropy(np.ones_like(fake_logits), fake_logits),
         "generator_loss (non-saturating)",
         hint="The non-saturating loss is the cross-entropy of the fake logits with label 1.",
     )
     assert_close(
-        minimax_generator_loss(fake_logits),
+        minimax,
         -binary_crossentropy(np.zeros_like(fake_logits), fake_logits),
         "minimax_generator_loss",
         hint="It is E[log(1 - D(G(z)))], the discriminator's fake term with the sign flipped.",
     )
 # Confidently rejected fakes: the minimax gradient nearly vanishes, the other does not.
-rejected = tf.Variable(np.full((4, 1), -6.0, "float32"))
-for loss_function, expected_slope in [
-    (generator_loss, -(1 - 1 / (1 + np.exp(6.0))) / 4),  # d/ds softplus(-s) = -sigmoid(-s)
-    (minimax_generator_loss, -(1 / (1 + np.exp(6.0))) / 4),  # d/ds -softplus(s) = -sigmoid(s)
+rejected = np.full((4, 1), -6.0, "float32")
+with answers:
+    slopes = {}
+    for loss_name, loss_function in [
+        ("generator_loss", generator_loss),
+        ("minimax_generator_loss", minimax_generator_loss),
+    ]:
+        rejected_variable = tf.Variable(rejected)
+        with tf.GradientTape() as slope_tape:
+            loss_value = loss_function(rejected_variable)
+        slopes[loss_name] = slope_tape.gradient(loss_value, rejected_variable)
+for name, expected_slope in [
+    ("generator_loss", -(1 - 1 / (1 + np.exp(6.0))) / 4),  # d/ds softplus(-s) = -sigmoid(-s)
+    ("minimax_generator_loss", -(1 / (1 + np.exp(6.0))) / 4),  # d/ds -softplus(s) = -sigmoid(s)
 ]:
-    with tf.GradientTape() as tape:
-        value = loss_function(rejected)
-    gradient = tape.gradient(value, rejected)
-    assert gradient is not None, f"{loss_function.__name__} is not differentiable: use keras.ops"
+    assert slopes[name] is not None, f"{name} is not differentiable: use keras.ops"
     assert_close(
-        gradient,
+        slopes[name],
         np.full((4, 1), expected_slope),
-        f"gradient of {loss_function.__name__} at logits of -6",
+        f"gradient of {name} at logits of -6",
     )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 2: the two networks
@@ -250,36 +277,48 @@ def build_discriminator():
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_networks", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-generator, discriminator = build_generator(16), build_discriminator()
-images = generator(np.random.default_rng(3).normal(size=(5, 16)).astype("float32"))
+noise = np.random.default_rng(3).normal(size=(5, 16)).astype("float32")
+real_images = x_train[:5]
+with answers:
+    first_generator, first_discriminator = build_generator(16), build_discriminator()
+    images = to_numpy(first_generator(noise))
+    real_logits = to_numpy(first_discriminator(real_images))
 assert_shape(images, (5, 8, 8, 1), "generator output")
-assert_shape(discriminator(x_train[:5]), (5, 1), "discriminator output")
+assert_shape(real_logits, (5, 1), "discriminator output")
 ### BEGIN HIDDEN TESTS
 for latent_dim in (16, 7):
-    generator = build_generator(latent_dim)
-    images = np.asarray(generator(np.random.default_rng(4).normal(size=(6, latent_dim)) * 3.0))
+    noise = np.random.default_rng(4).normal(size=(6, latent_dim)) * 3.0
+    with answers:
+        sized_generator = build_generator(latent_dim)
+        images = to_numpy(sized_generator(noise))
+        generator_parameters = sized_generator.count_params()
+        kinds = {type(layer).__name__ for layer in sized_generator.layers}
     assert images.min() >= 0.0 and images.max() <= 1.0, "generated pixels should lie in [0, 1]: end with a sigmoid"
     expected_parameters = latent_dim * 1024 + 4 * 1024 + 4 * 4 * 64 * 32 + 4 * 32 + 3 * 3 * 32 + 1
-    assert generator.count_params() == expected_parameters, (
-        f"the generator has {generator.count_params()} parameters, the specification gives "
+    assert generator_parameters == expected_parameters, (
+        f"the generator has {generator_parameters} parameters, the specification gives "
         f"{expected_parameters}: check filters, kernel sizes, use_bias and the normalization layers"
     )
-    kinds = {type(layer).__name__ for layer in generator.layers}
     assert "Conv2DTranspose" in kinds, "the generator should upsample with Conv2DTranspose"
-discriminator = build_discriminator()
+loud_images = np.random.default_rng(5).uniform(size=(64, 8, 8, 1)) * 50.0
+with answers:
+    checked_discriminator = build_discriminator()
+    discriminator_parameters = checked_discriminator.count_params()
+    discriminator_kinds = [type(layer).__name__ for layer in checked_discriminator.layers]
+    loud_logits = to_numpy(checked_discriminator(loud_images))
 expected_parameters = (9 * 32 + 32) + (9 * 32 * 64 + 64) + (2 * 2 * 64 + 1)
-assert discriminator.count_params() == expected_parameters, (
-    f"the discriminator has {discriminator.count_params()} parameters, the specification gives "
+assert discriminator_parameters == expected_parameters, (
+    f"the discriminator has {discriminator_parameters} parameters, the specification gives "
     f"{expected_parameters}: check filters, kernel sizes and strides"
 )
-assert not any("Pooling" in type(layer).__name__ for layer in discriminator.layers), (
+assert not any("Pooling" in kind for kind in discriminator_kinds), (
     "a DCGAN discriminator downsamples with strided convolutions, not pooling"
 )
-logits = np.asarray(discriminator(np.random.default_rng(5).uniform(size=(64, 8, 8, 1)) * 50.0))
-assert logits.min() < 0.0 or logits.max() > 1.0, (
+assert loud_logits.min() < 0.0 or loud_logits.max() > 1.0, (
     "the discriminator's outputs all lie in [0, 1]: it should return logits, without a sigmoid"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 3: alternating updates
@@ -377,8 +416,13 @@ class GAN(keras.Model):
 
 
 # %% [markdown]
-# The tests of the model use these tools: a generator that ignores its noise, a small
-# discriminator, and the expected SGD step.
+# The tests of the model use these tools: a generator that ignores its noise and a small
+# discriminator. Under `with answers:`, `gan_train_step` runs one `train_step` of your GAN
+# built around them and returns the weights of both networks before and after it, and
+# the logs. The check then rebuilds the same networks from the weights before the step,
+# asks your loss function for its value and gradients at D's logits
+# (`value_and_gradients`), and carries those gradients to the weights with
+# `tf.GradientTape` (`sgd_step_through`).
 
 # %% nbgrader={"grade": false, "grade_id": "gan_test_tools", "locked": true, "schema_version": 3, "solution": false}
 class IgnoreNoise(keras.layers.Layer):
@@ -416,123 +460,206 @@ def small_discriminator(seed):
 
 
 def weights_of(model):
+    """The trainable weights of `model` as NumPy arrays, in order."""
     return [np.array(weight) for weight in model.trainable_weights]
 
 
-def sgd_step(model, loss, tape, learning_rate):
-    """The model's trainable weights after one SGD step on `loss` (recorded by `tape`)."""
-    gradients = tape.gradient(loss, model.trainable_weights)
+def logs_as_data(logs):
+    """A train_step's logs as {name: array}, or None if they are not a dict."""
+    if not isinstance(logs, dict):
+        return None
+    return {str(name): to_numpy(value) for name, value in logs.items()}
+
+
+def value_and_gradients(function, *inputs):
+    """`function(*inputs)` and its gradients with respect to each input (None where it
+    does not depend on it), by tf.GradientTape."""
+    tensors = [tf.constant(value) for value in inputs]
+    with tf.GradientTape() as tape:
+        for tensor in tensors:
+            tape.watch(tensor)
+        value = function(*tensors)
+    gradients = tape.gradient(value, tensors) if tf.is_tensor(value) else [None] * len(tensors)
+    return to_numpy(value), [None if gradient is None else to_numpy(gradient) for gradient in gradients]
+
+
+def gan_train_step(seed, real, d_learning_rate, g_learning_rate):
+    """One train_step of your GAN around `noise_free_generator(4, seed)` and
+    `small_discriminator(seed + 1)`, with SGD for both: the weights of both networks
+    before and after it, and the logs, as data."""
+    generator, discriminator = noise_free_generator(4, seed=seed), small_discriminator(seed=seed + 1)
+    gan = GAN(generator, discriminator, latent_dim=4, seed=seed)
+    gan.compile(
+        d_optimizer=keras.optimizers.SGD(d_learning_rate),
+        g_optimizer=keras.optimizers.SGD(g_learning_rate),
+    )
+    before = {"generator": weights_of(generator), "discriminator": weights_of(discriminator)}
+    logs = gan.train_step(tf.constant(real))
+    after = {"generator": weights_of(generator), "discriminator": weights_of(discriminator)}
+    return {"before": before, "after": after, "logs": logs_as_data(logs)}
+
+
+# The checks' side: the same small networks, rebuilt from the weights your kernel sent.
+def with_weights(model, values):
+    """`model` with its trainable weights set to `values`."""
+    for weight, value in zip(model.trainable_weights, values, strict=True):
+        weight.assign(value)
+    return model
+
+
+def sgd_step_through(weights, outputs, output_gradients, learning_rate):
+    """The `weights` after one SGD step on a loss of `outputs()`, given the gradients of
+    the loss with respect to each output (None: the loss does not depend on it): the
+    chain rule by tf.GradientTape."""
+    with tf.GradientTape() as tape:
+        terms = [
+            tf.reduce_sum(output * tf.cast(gradient, output.dtype))
+            for output, gradient in zip(outputs(), output_gradients, strict=True)
+            if gradient is not None
+        ]
+        surrogate = tf.add_n(terms) if terms else tf.constant(0.0)
+    gradients = tape.gradient(surrogate, weights)
     return [
-        w.numpy() - learning_rate * g.numpy()
-        for w, g in zip(model.trainable_weights, gradients, strict=True)
+        np.array(weight) - learning_rate * (0.0 if gradient is None else np.array(gradient))
+        for weight, gradient in zip(weights, gradients, strict=True)
     ]
 
 
-def assert_weights(model, expected, what, hint=""):
-    for index, (weight, value) in enumerate(zip(model.trainable_weights, expected, strict=True)):
-        assert_close(weight, value, f"{what}: weight {index} ({weight.path})", hint=hint)
+def assert_weights(actual, expected, what, hint=""):
+    """Compares two lists of weight arrays, weight by weight."""
+    assert len(actual) == len(expected), f"{what}: expected {len(expected)} weights, got {len(actual)}"
+    for index, (value, reference) in enumerate(zip(actual, expected, strict=True)):
+        assert_close(value, reference, f"{what}: weight {index} (shape {np.shape(reference)})", hint=hint)
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_gan_metrics", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-gan = GAN(noise_free_generator(4, seed=1), small_discriminator(seed=2), latent_dim=4, seed=0)
-names = sorted(metric.name for metric in gan.metrics)
+with answers:
+    fresh_gan = GAN(noise_free_generator(4, seed=1), small_discriminator(seed=2), latent_dim=4, seed=0)
+    names = sorted(metric.name for metric in fresh_gan.metrics)
 assert names == ["d_loss", "g_loss"], f"gan.metrics should list trackers named d_loss and g_loss, got {names}"
 ### BEGIN HIDDEN TESTS
-assert all(isinstance(metric, keras.metrics.Mean) for metric in gan.metrics), (
-    "each tracker should be a keras.metrics.Mean"
-)
-assert [id(m) for m in gan.metrics] == [id(m) for m in gan.metrics], (
-    "the metrics property should return the trackers created in __init__, not new ones"
-)
-assert gan.latent_dim == 4, "store latent_dim"
-d_optimizer, g_optimizer = keras.optimizers.SGD(0.1), keras.optimizers.Adam(0.01)
-gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
-assert gan.d_optimizer is d_optimizer and gan.g_optimizer is g_optimizer, (
+with answers:
+    checked_gan = GAN(noise_free_generator(4, seed=1), small_discriminator(seed=2), latent_dim=4, seed=0)
+    all_means = all(isinstance(metric, keras.metrics.Mean) for metric in checked_gan.metrics)
+    same_trackers = [id(m) for m in checked_gan.metrics] == [id(m) for m in checked_gan.metrics]
+    stored_latent_dim = checked_gan.latent_dim
+    d_optimizer, g_optimizer = keras.optimizers.SGD(0.1), keras.optimizers.Adam(0.01)
+    checked_gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
+    stores_optimizers = checked_gan.d_optimizer is d_optimizer and checked_gan.g_optimizer is g_optimizer
+assert all_means, "each tracker should be a keras.metrics.Mean"
+assert same_trackers, "the metrics property should return the trackers created in __init__, not new ones"
+assert stored_latent_dim == 4, "store latent_dim"
+assert stores_optimizers, (
     "compile() should store the two optimizers as self.d_optimizer and self.g_optimizer"
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_gan_discriminator_step", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-generator, discriminator = noise_free_generator(4, seed=1), small_discriminator(seed=2)
-gan = GAN(generator, discriminator, latent_dim=4, seed=0)
-gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.0))
-real = x_train[:8]
-logs = gan.train_step(tf.constant(real))
-assert isinstance(logs, dict) and "d_loss" in logs, "train_step should return a dict with 'd_loss'"
+with answers:
+    step = gan_train_step(1, x_train[:8], 0.1, 0.0)
+assert isinstance(step["logs"], dict) and "d_loss" in step["logs"], (
+    "train_step should return a dict with 'd_loss'"
+)
 ### BEGIN HIDDEN TESTS
 for batch, learning_rate, seed in [(8, 0.1, 10), (5, 0.3, 20)]:
-    generator, discriminator = noise_free_generator(4, seed=seed), small_discriminator(seed=seed + 1)
-    gan = GAN(generator, discriminator, latent_dim=4, seed=seed)
-    gan.compile(
-        d_optimizer=keras.optimizers.SGD(learning_rate), g_optimizer=keras.optimizers.SGD(0.0)
-    )
     real = x_train[seed : seed + batch]
-    fake = generator(np.zeros((batch, 4), "float32"))
-    generator_before = weights_of(generator)
-    with tf.GradientTape() as tape:
-        expected_loss = discriminator_loss(discriminator(real), discriminator(fake))
-    expected = sgd_step(discriminator, expected_loss, tape, learning_rate)
-    logs = gan.train_step(tf.constant(real))
+    with answers:
+        step = gan_train_step(seed, real, learning_rate, 0.0)
+    assert isinstance(step["logs"], dict) and "d_loss" in step["logs"], (
+        "train_step should return a dict with 'd_loss'"
+    )
+    # The same step outside your kernel: your discriminator_loss gives its value and its
+    # gradients at D's logits; tf.GradientTape carries them to D's weights.
+    reference_generator = with_weights(noise_free_generator(4, seed), step["before"]["generator"])
+    reference_discriminator = with_weights(small_discriminator(seed + 1), step["before"]["discriminator"])
+    fake = reference_generator(np.zeros((batch, 4), "float32"))
+    real_logits = np.asarray(reference_discriminator(real))
+    fake_logits = np.asarray(reference_discriminator(fake))
+    with answers:
+        d_loss = value_and_gradients(discriminator_loss, real_logits, fake_logits)
+    assert any(gradient is not None for gradient in d_loss[1]), (
+        "discriminator_loss is not differentiable: write it with keras.ops"
+    )
+    expected = sgd_step_through(
+        reference_discriminator.trainable_weights,
+        lambda: [reference_discriminator(real), reference_discriminator(fake)],
+        d_loss[1],
+        learning_rate,
+    )
     assert_close(
-        logs["d_loss"],
-        expected_loss,
+        step["logs"]["d_loss"],
+        d_loss[0],
         f"logs['d_loss'] after one step (batch of {batch})",
         hint="discriminator_loss takes the real logits first, then the fake ones.",
     )
     assert_weights(
-        discriminator,
+        step["after"]["discriminator"],
         expected,
         "discriminator after one train_step",
         hint="Only the discriminator step may change D: one d_optimizer step on "
         "discriminator_loss, applied to the discriminator's weights.",
     )
     assert_weights(
-        generator,
-        generator_before,
+        step["after"]["generator"],
+        step["before"]["generator"],
         "generator with a learning rate of zero",
         hint="The discriminator step must not update the generator.",
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_gan_generator_step", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-generator, discriminator = noise_free_generator(4, seed=3), small_discriminator(seed=4)
-gan = GAN(generator, discriminator, latent_dim=4, seed=0)
-gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.1))
-logs = gan.train_step(tf.constant(x_train[:8]))
-assert isinstance(logs, dict) and "g_loss" in logs, "train_step should return a dict with 'g_loss'"
+with answers:
+    step = gan_train_step(3, x_train[:8], 0.0, 0.1)
+assert isinstance(step["logs"], dict) and "g_loss" in step["logs"], (
+    "train_step should return a dict with 'g_loss'"
+)
 ### BEGIN HIDDEN TESTS
 for batch, learning_rate, seed in [(8, 0.5, 30), (6, 1.0, 40)]:
-    generator, discriminator = noise_free_generator(4, seed=seed), small_discriminator(seed=seed + 1)
-    gan = GAN(generator, discriminator, latent_dim=4, seed=seed)
-    gan.compile(
-        d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(learning_rate)
+    real = x_train[seed : seed + batch]
+    with answers:
+        step = gan_train_step(seed, real, 0.0, learning_rate)
+    assert isinstance(step["logs"], dict) and "g_loss" in step["logs"], (
+        "train_step should return a dict with 'g_loss'"
     )
-    discriminator_before = weights_of(discriminator)
-    with tf.GradientTape() as tape:
-        expected_loss = generator_loss(discriminator(generator(np.zeros((batch, 4), "float32"))))
-    expected = sgd_step(generator, expected_loss, tape, learning_rate)
-    logs = gan.train_step(tf.constant(x_train[seed : seed + batch]))
+    # The same step outside your kernel: your generator_loss gives its value and its
+    # gradient at D's logits for the fakes; tf.GradientTape carries it through D to G.
+    reference_generator = with_weights(noise_free_generator(4, seed), step["before"]["generator"])
+    reference_discriminator = with_weights(small_discriminator(seed + 1), step["before"]["discriminator"])
+    noise = np.zeros((batch, 4), "float32")
+    fake_logits = np.asarray(reference_discriminator(reference_generator(noise)))
+    with answers:
+        g_loss = value_and_gradients(generator_loss, fake_logits)
+    assert g_loss[1][0] is not None, "generator_loss is not differentiable: write it with keras.ops"
+    expected = sgd_step_through(
+        reference_generator.trainable_weights,
+        lambda: [reference_discriminator(reference_generator(noise))],
+        g_loss[1],
+        learning_rate,
+    )
     assert_weights(
-        discriminator,
-        discriminator_before,
+        step["after"]["discriminator"],
+        step["before"]["discriminator"],
         "discriminator (learning rate zero) after one train_step",
         hint="The generator step must leave D unchanged: apply the generator loss's "
         "gradients to the generator's weights only.",
     )
     assert_close(
-        logs["g_loss"],
-        expected_loss,
+        step["logs"]["g_loss"],
+        g_loss[0],
         f"logs['g_loss'] after one step (batch of {batch})",
         hint="Train the generator with generator_loss, the non-saturating loss.",
     )
     assert_weights(
-        generator,
+        step["after"]["generator"],
         expected,
         "generator after one train_step",
         hint="One g_optimizer step on generator_loss of D's logits for fresh fakes, applied "
         "to the generator's weights.",
     )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 4: training, and scoring the samples
@@ -544,33 +671,42 @@ for batch, learning_rate, seed in [(8, 0.5, 30), (6, 1.0, 40)]:
 # uniform noise. It trains in a few seconds.
 
 # %% nbgrader={"grade": false, "grade_id": "digit_classifier", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
-keras.utils.set_random_seed(0)
-junk_rng = np.random.default_rng(0)
-half = len(x_train) // 2
-scrambled = np.stack([image.reshape(-1)[junk_rng.permutation(64)] for image in x_train[:half]])
-junk = np.concatenate(
-    [scrambled.reshape(-1, 8, 8, 1), junk_rng.uniform(size=(half, 8, 8, 1))]
-).astype("float32")
-classifier_images = np.concatenate([x_train, junk])
-classifier_targets = np.concatenate(
-    [keras.utils.to_categorical(y_train, 10), np.full((len(junk), 10), 0.1)]
-).astype("float32")
-classifier = keras.Sequential(
-    [
-        keras.Input((8, 8, 1)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(10),
-    ],
-    name="digit_classifier",
-)
-classifier.compile(
-    optimizer=keras.optimizers.Adam(1e-2),
-    loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-)
-classifier.fit(classifier_images, classifier_targets, epochs=20, batch_size=128, verbose=0)
+def train_digit_classifier(images, labels, seed=0):
+    """A classifier of the digits (it outputs logits) that also learns to answer
+    "uniform over the 10 classes" for junk: pixel-scrambled digits and uniform noise."""
+    keras.utils.set_random_seed(seed)
+    junk_rng = np.random.default_rng(seed)
+    half = len(images) // 2
+    scrambled = np.stack([image.reshape(-1)[junk_rng.permutation(64)] for image in images[:half]])
+    junk = np.concatenate(
+        [scrambled.reshape(-1, 8, 8, 1), junk_rng.uniform(size=(half, 8, 8, 1))]
+    ).astype("float32")
+    classifier_images = np.concatenate([images, junk])
+    classifier_targets = np.concatenate(
+        [keras.utils.to_categorical(labels, 10), np.full((len(junk), 10), 0.1)]
+    ).astype("float32")
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10),
+        ],
+        name="digit_classifier",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+    )
+    model.fit(classifier_images, classifier_targets, epochs=20, batch_size=128, verbose=0)
+    return model
+
+
+# The checks train their own copy of this classifier, outside your kernel.
+classifier = train_digit_classifier(x_train, y_train)
 test_accuracy = np.mean(np.argmax(classifier(x_test), axis=1) == y_test)
 print(f"classifier accuracy on the test digits: {test_accuracy:.1%}")
+
 
 # %% [markdown]
 # Write `sample_quality(classifier, images)`: run the classifier (it outputs logits) in
@@ -591,23 +727,28 @@ def sample_quality(classifier, images):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_sample_quality", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-probe = keras.Sequential(
-    [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10, kernel_initializer="ones")]
-)
-confidence, counts = sample_quality(probe, np.zeros((3, 8, 8, 1), "float32"))
+with answers:
+    probe = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10, kernel_initializer="ones")]
+    )
+    confidence, counts = sample_quality(probe, np.zeros((3, 8, 8, 1), "float32"))
 assert_close(confidence, 0.1, "confidence of a classifier whose logits are all equal")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(6)
-probe = keras.Sequential(
-    [
-        keras.Input((8, 8, 1)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(10, kernel_initializer=keras.initializers.RandomNormal(0.0, 0.5, seed=7)),
-    ]
-)
 images = rng.uniform(size=(200, 8, 8, 1)).astype("float32")
-probabilities = np.asarray(keras.activations.softmax(probe(images)))
-confidence, counts = sample_quality(probe, images)
+with answers:
+    random_probe = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, kernel_initializer=keras.initializers.RandomNormal(0.0, 0.5, seed=7)),
+        ]
+    )
+    probe_weights = [np.array(weight) for weight in random_probe.weights]
+    confidence, counts = sample_quality(random_probe, images)
+# The probe's probabilities, computed here from its weights.
+kernel, bias = probe_weights
+probabilities = np.asarray(keras.activations.softmax(images.reshape(len(images), -1) @ kernel + bias))
 assert_close(
     confidence,
     probabilities.max(axis=1).mean(),
@@ -618,6 +759,7 @@ counts = np.asarray(counts)
 assert_shape(counts, (10,), "class_counts")
 assert_close(counts, np.bincount(probabilities.argmax(axis=1), minlength=10), "class_counts")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # Now train the GAN: 20 epochs, Adam with a learning rate of 2e-3 and β₁ = 0.5 for both
@@ -636,6 +778,7 @@ untrained_samples = np.asarray(gan.generator(evaluation_noise, training=False))
 history = gan.fit(x_train, epochs=20, batch_size=64, verbose=0)
 print({name: round(values[-1], 3) for name, values in history.history.items()})
 
+
 # %% [markdown]
 # **The check.** The test draws 1000 codes z, generates images with your trained
 # generator (in inference mode) and runs the classifier on them. It requires a mean
@@ -644,10 +787,13 @@ print({name: round(values[-1], 3) for name, values in history.history.items()})
 # real test digits, for uniform noise and for the generator before training.
 
 # %% nbgrader={"grade": true, "grade_id": "test_gan_samples", "locked": true, "points": 3, "schema_version": 3, "solution": false} tags=["training"]
-samples = np.asarray(gan.generator(evaluation_noise, training=False))
+codes = evaluation_noise
+with answers:
+    samples = to_numpy(gan.generator(codes, training=False))
 assert_shape(samples, (1000, 8, 8, 1), "generated samples")
 assert np.all(np.isfinite(samples)), "the generated samples contain NaN"
 ### BEGIN HIDDEN TESTS
+# The classifier of the cell `digit_classifier`, trained here by the checks' own copy of it.
 probabilities = np.asarray(keras.activations.softmax(classifier(samples, training=False)))
 mean_confidence = float(probabilities.max(axis=1).mean())
 class_shares = np.bincount(probabilities.argmax(axis=1), minlength=10) / len(samples)
@@ -663,7 +809,9 @@ assert class_shares.min() >= 0.01, (
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": false, "grade_id": "plot_gan", "locked": true, "schema_version": 3, "solution": false} tags=["training"]
+samples = np.asarray(gan.generator(evaluation_noise, training=False))
 rows = [
     ("real test digits", sample_quality(classifier, x_test)),
     ("uniform noise", sample_quality(classifier, np.random.default_rng(8).uniform(size=(1000, 8, 8, 1)))),
@@ -687,6 +835,7 @@ plt.axhline(np.log(2.0), color="grey", linestyle="--", label="ln 2")
 plt.xlabel("epoch")
 plt.legend()
 plt.show()
+
 
 # %% [markdown]
 # ## Part 5: concept checks
@@ -750,48 +899,67 @@ js_link = "a"
 mode_collapse = "a"
 ### END SOLUTION
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_optimal_d", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(optimal_d, (int, float)), "store a number in optimal_d"
+with answers:
+    answer = optimal_d
+assert isinstance(answer, (int, float)), "store a number in optimal_d"
 ### BEGIN HIDDEN TESTS
 p_data, p_g = 0.6, 0.2
-assert_close(optimal_d, p_data / (p_data + p_g), "optimal_d", hint="Plug the densities into D*.")
+assert_close(answer, p_data / (p_data + p_g), "optimal_d", hint="Plug the densities into D*.")
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_value_at_optimum", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(value_at_optimum, (int, float)), "store a number in value_at_optimum"
+with answers:
+    answer = value_at_optimum
+assert isinstance(answer, (int, float)), "store a number in value_at_optimum"
 ### BEGIN HIDDEN TESTS
 d_star = 0.5  # p_data / (p_data + p_g) with p_g = p_data
 assert_close(
-    value_at_optimum,
+    answer,
     np.log(d_star) + np.log(1.0 - d_star),
     "value_at_optimum",
     hint="Both expectations are of a constant when D* is constant.",
 )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_gan_objective", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert gan_objective in {"a", "b", "c", "d"}, "set gan_objective to one of 'a', 'b', 'c', 'd'"
+with answers:
+    answer = gan_objective
+assert answer in {"a", "b", "c", "d"}, "set gan_objective to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert gan_objective == "a", "D maximizes its classification log-likelihood; G minimizes it"
+assert answer == "a", "D maximizes its classification log-likelihood; G minimizes it"
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_why_one_half", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert why_one_half in {"a", "b", "c", "d"}, "set why_one_half to one of 'a', 'b', 'c', 'd'"
+with answers:
+    answer = why_one_half
+assert answer in {"a", "b", "c", "d"}, "set why_one_half to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert why_one_half == "b", "use the formula of D* from 5.1"
+assert answer == "b", "use the formula of D* from 5.1"
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_js_link", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert js_link in {"a", "b", "c", "d"}, "set js_link to one of 'a', 'b', 'c', 'd'"
+with answers:
+    answer = js_link
+assert answer in {"a", "b", "c", "d"}, "set js_link to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert js_link == "a", "substitute D* into V and compare with the mixture (p_data + p_g) / 2"
+assert answer == "a", "substitute D* into V and compare with the mixture (p_data + p_g) / 2"
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_mode_collapse", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert mode_collapse in {"a", "b", "c", "d"}, "set mode_collapse to one of 'a', 'b', 'c', 'd'"
+with answers:
+    answer = mode_collapse
+assert answer in {"a", "b", "c", "d"}, "set mode_collapse to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert mode_collapse == "a", "what does the class-coverage check in test_gan_samples look for?"
+assert answer == "a", "what does the class-coverage check in test_gan_samples look for?"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # **5.7 Written answer (graded by hand, 2 points).** In four to six sentences: early in

@@ -37,6 +37,11 @@
 # Monte Carlo, with `tf.GradientTape` and with Keras's own losses. Before you submit, run
 # `dlcourse check a08_vae.ipynb`, which restarts the kernel and runs everything top to
 # bottom, as the grader will.
+#
+# **Reading a test.** The lines under `with answers:` call your code; the other lines
+# prepare inputs and check what those lines produced. When your notebook is graded, the
+# checks run in a separate process that receives only the values your code returned,
+# as data: NumPy arrays, numbers, strings, and lists, tuples or dicts of them.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import keras
@@ -46,10 +51,11 @@ import tensorflow as tf
 from keras import ops
 
 import course
-from course.checks import assert_close, assert_shape
+from course.checks import answers, assert_close, assert_shape, to_numpy
 from course.data import load_digits
 
 course.setup(seed=0)
+
 
 # %% [markdown]
 # The VAE's decoder outputs one Bernoulli probability per pixel, which is an exact
@@ -81,6 +87,7 @@ x_train = (x_train > 0.5).astype("float32")
 x_test = (x_test > 0.5).astype("float32")
 show_image_grid(x_train[:20], title="binarized training digits")
 plt.show()
+
 
 # %% [markdown]
 # ## Part 1: the reparameterization trick
@@ -158,44 +165,58 @@ class Sampling(keras.layers.Layer):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_sampling_layer", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-layer = Sampling(seed=1)
-z = layer([np.zeros((4, 3), "float32"), np.zeros((4, 3), "float32")])
+zeros = np.zeros((4, 3), "float32")
+with answers:
+    z = to_numpy(Sampling(seed=1)([zeros, zeros]))
 assert_shape(z, (4, 3), "Sampling()([mean, log_var])")
 ### BEGIN HIDDEN TESTS
-config = layer.get_config()
-assert config.get("seed") == 1, "get_config() should include the seed"
-rebuilt = Sampling.from_config({**config, "name": "my_sampling"})
-assert rebuilt.name == "my_sampling" and rebuilt.seed == 1, (
+with answers:
+    sampling_layer = Sampling(seed=1)
+    sampling_layer([zeros, zeros])
+    sampling_config = sampling_layer.get_config()
+    config_seed = sampling_config.get("seed")
+    rebuilt_layer = Sampling.from_config({**sampling_config, "name": "my_sampling"})
+    rebuilt_name, rebuilt_seed = rebuilt_layer.name, rebuilt_layer.seed
+    weight_count = len(sampling_layer.weights)
+assert config_seed == 1, "get_config() should include the seed"
+assert rebuilt_name == "my_sampling" and rebuilt_seed == 1, (
     "from_config(get_config()) should rebuild the layer: merge the base config"
 )
 for bad_seed in (1.5, "0", True):
-    try:
-        Sampling(seed=bad_seed)
-    except ValueError as error:
-        assert "Expected" in str(error) and "received" in str(error), (
-            f"the ValueError for seed={bad_seed!r} should read 'Expected ..., received: ...'"
-        )
-    else:
+    with answers:
+        try:
+            Sampling(seed=bad_seed)
+            seed_error = None
+        except ValueError as raised:
+            seed_error = str(raised)
+    if seed_error is None:
         raise AssertionError(f"Sampling(seed={bad_seed!r}) should raise a ValueError")
-assert not layer.weights, "Sampling has no weights: it should not create any"
+    assert "Expected" in seed_error and "received" in seed_error, (
+        f"the ValueError for seed={bad_seed!r} should read 'Expected ..., received: ...'"
+    )
+assert weight_count == 0, "Sampling has no weights: it should not create any"
 inputs = [np.zeros((6, 2), "float32"), np.ones((6, 2), "float32")]
-first, second = Sampling(seed=7)(inputs), Sampling(seed=7)(inputs)
+with answers:
+    first, second = to_numpy(Sampling(seed=7)(inputs)), to_numpy(Sampling(seed=7)(inputs))
+    repeated_layer = Sampling(seed=7)
+    call_1, call_2 = to_numpy(repeated_layer(inputs)), to_numpy(repeated_layer(inputs))
 assert_close(first, second, "samples of two layers with the same seed", hint="Seed the noise.")
-repeated = Sampling(seed=7)
-call_1, call_2 = repeated(inputs).numpy(), repeated(inputs).numpy()
 assert not np.allclose(call_1, call_2), (
     "two calls of one layer drew the same noise: use a keras.random.SeedGenerator, "
     "created once in __init__, rather than a fixed integer seed"
 )
-mean_input, log_var_input = keras.Input((3,)), keras.Input((3,))
-model = keras.Model([mean_input, log_var_input], Sampling(seed=0)([mean_input, log_var_input]))
-for batch in (5, 9):
-    assert_shape(
-        model([np.zeros((batch, 3), "float32"), np.zeros((batch, 3), "float32")]),
-        (batch, 3),
-        f"Sampling inside a functional model, batch of {batch}",
-    )
+batches = (5, 9)
+with answers:
+    functional_inputs = [keras.Input((3,)), keras.Input((3,))]
+    functional_model = keras.Model(functional_inputs, Sampling(seed=0)(functional_inputs))
+    functional_outputs = [
+        to_numpy(functional_model([np.zeros((size, 3), "float32"), np.zeros((size, 3), "float32")]))
+        for size in batches
+    ]
+for batch, output in zip(batches, functional_outputs, strict=True):
+    assert_shape(output, (batch, 3), f"Sampling inside a functional model, batch of {batch}")
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # The next test draws many samples for fixed μ and log σ² and compares their mean and
@@ -205,7 +226,9 @@ for batch in (5, 9):
 # %% nbgrader={"grade": true, "grade_id": "test_sampling_moments", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 n_samples = 20000
 mean = np.tile(np.array([[1.0, -2.0]], "float32"), (n_samples, 1))
-z = np.asarray(Sampling(seed=3)([mean, np.zeros_like(mean)]))
+with answers:
+    z = to_numpy(Sampling(seed=3)([mean, np.zeros_like(mean)]))
+assert_shape(z, mean.shape, "Sampling()([mean, log_var])")
 assert np.all(np.abs(z.mean(axis=0) - [1.0, -2.0]) < 0.05), "the samples are not centred on the mean"
 assert np.all(np.abs(z.std(axis=0) - 1.0) < 0.05), "with log_var = 0 the standard deviation should be 1"
 ### BEGIN HIDDEN TESTS
@@ -214,7 +237,10 @@ target_log_var = np.array([-3.0, -0.5, 0.0, 1.2], "float32")
 target_std = np.exp(0.5 * target_log_var.astype(np.float64))
 mean = np.tile(target_mean, (n_samples, 1))
 log_var = np.tile(target_log_var, (n_samples, 1))
-z = np.asarray(Sampling(seed=4)([mean, log_var]), dtype=np.float64)
+with answers:
+    z = to_numpy(Sampling(seed=4)([mean, log_var]))
+assert_shape(z, mean.shape, "Sampling()([mean, log_var])")
+z = np.asarray(z, dtype=np.float64)
 assert np.all(np.isfinite(z)), "samples contain NaN: is log_var used as a variance (square root of a negative)?"
 standard_error = target_std / np.sqrt(n_samples)
 assert np.all(np.abs(z.mean(axis=0) - target_mean) < 5 * standard_error), (
@@ -233,44 +259,51 @@ correlation = np.corrcoef(standardized.T)[np.triu_indices(4, k=1)]
 assert np.all(np.abs(correlation) < 0.05), "the latent dimensions should get independent noise"
 ### END HIDDEN TESTS
 
+
 # %% [markdown]
 # The gradient test runs the layer under `tf.GradientTape`. With z = μ + σ ε, each
 # coordinate has ∂z/∂μ = 1 and ∂z/∂(log σ²) = ½ σ ε = ½ (z − μ): the test reads ε back
 # from your own sample, so it does not need your random numbers.
 
 # %% nbgrader={"grade": true, "grade_id": "test_sampling_gradients", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-mean_variable = tf.Variable(np.zeros((3, 2), "float32"))
-log_var_variable = tf.Variable(np.zeros((3, 2), "float32"))
-with tf.GradientTape() as tape:
-    z = Sampling(seed=5)([mean_variable, log_var_variable])
-    total = ops.sum(z)
-mean_gradient, log_var_gradient = tape.gradient(total, [mean_variable, log_var_variable])
-assert mean_gradient is not None and log_var_gradient is not None, (
+with answers:
+    zero_variables = [tf.Variable(np.zeros((3, 2), "float32")) for _ in range(2)]
+    with tf.GradientTape() as zero_tape:
+        zero_total = ops.sum(Sampling(seed=5)(zero_variables))
+    reaches = [gradient is not None for gradient in zero_tape.gradient(zero_total, zero_variables)]
+assert reaches == [True, True], (
     "no gradient reaches the mean or the log-variance: build z from them with "
     "differentiable operations (the reparameterization trick)"
 )
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(6)
 for shape in [(3, 2), (5, 4)]:
-    mean_variable = tf.Variable(rng.normal(size=shape).astype("float32"))
-    log_var_variable = tf.Variable(rng.uniform(-2.0, 1.0, size=shape).astype("float32"))
+    mean = rng.normal(size=shape).astype("float32")
+    log_var = rng.uniform(-2.0, 1.0, size=shape).astype("float32")
     upstream = rng.normal(size=shape).astype("float32")
-    with tf.GradientTape() as tape:
-        z = Sampling(seed=8)([mean_variable, log_var_variable])
-        total = ops.sum(z * upstream)
-    mean_gradient, log_var_gradient = tape.gradient(total, [mean_variable, log_var_variable])
+    with answers:
+        mean_variable, log_var_variable = tf.Variable(mean), tf.Variable(log_var)
+        with tf.GradientTape() as sample_tape:
+            sample = Sampling(seed=8)([mean_variable, log_var_variable])
+            weighted_sum = ops.sum(sample * upstream)
+        mean_gradient, log_var_gradient = sample_tape.gradient(
+            weighted_sum, [mean_variable, log_var_variable]
+        )
+        z = to_numpy(sample)
     assert mean_gradient is not None and log_var_gradient is not None, (
         "no gradient reaches the mean or the log-variance: the sample must be a "
         "differentiable function of them, not a constant drawn from N(mean, sigma^2)"
     )
+    assert_shape(z, shape, f"Sampling()([mean, log_var]) for a batch of shape {shape}")
     assert_close(mean_gradient, upstream, f"gradient with respect to the mean, shape {shape}")
     assert_close(
         log_var_gradient,
-        0.5 * upstream * (np.asarray(z) - mean_variable.numpy()),
+        0.5 * upstream * (np.asarray(z) - mean),
         f"gradient with respect to log_var, shape {shape}",
         hint="sigma = exp(0.5 * log_var), so dz/dlog_var = 0.5 * sigma * epsilon.",
     )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 2: the KL divergence to the prior
@@ -303,7 +336,9 @@ def gaussian_kl(mean, log_var):
 
 # %% nbgrader={"grade": true, "grade_id": "test_kl_integration", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 zeros = np.zeros((3, 2), "float32")
-assert_close(gaussian_kl(zeros, zeros), 0.0, "KL of N(0, I) to itself", hint="It must be zero.")
+with answers:
+    kl_of_zeros = to_numpy(gaussian_kl(zeros, zeros))
+assert_close(kl_of_zeros, 0.0, "KL of N(0, I) to itself", hint="It must be zero.")
 ### BEGIN HIDDEN TESTS
 def integrated_kl(mu, sigma):
     """KL(N(mu, sigma^2) || N(0, 1)) by the trapezoidal rule over mu +- 12 sigma."""
@@ -319,9 +354,12 @@ for shape in [(1, 1), (5, 3), (8, 2)]:
     log_var = rng.uniform(-3.0, 2.0, size=shape)
     per_element = np.vectorize(integrated_kl)(mean, np.exp(0.5 * log_var))
     expected = per_element.sum(axis=1).mean()
-    for dtype in ("float64", "float32"):
+    cases = [(mean.astype(dtype), log_var.astype(dtype)) for dtype in ("float64", "float32")]
+    with answers:
+        values = [to_numpy(gaussian_kl(case_mean, case_log_var)) for case_mean, case_log_var in cases]
+    for dtype, value in zip(("float64", "float32"), values, strict=True):
         assert_close(
-            gaussian_kl(mean.astype(dtype), log_var.astype(dtype)),
+            value,
             expected,
             f"gaussian_kl for a batch of shape {shape} ({dtype})",
             hint="Sum over the latent axis, average over the batch, and check the sign "
@@ -329,8 +367,10 @@ for shape in [(1, 1), (5, 3), (8, 2)]:
         )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_kl_monte_carlo", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-value = gaussian_kl(np.ones((4, 3), "float32"), np.zeros((4, 3), "float32"))
+with answers:
+    value = to_numpy(gaussian_kl(np.ones((4, 3), "float32"), np.zeros((4, 3), "float32")))
 assert_shape(value, (), "gaussian_kl(mean, log_var)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(10)
@@ -342,12 +382,16 @@ samples = mean + sigma * rng.normal(size=(100000, 4, 3))
 log_ratio = np.sum(-0.5 * log_var - (samples - mean) ** 2 / (2 * sigma**2) + samples**2 / 2, axis=-1)
 per_example = log_ratio.mean(axis=0)
 standard_error = np.sqrt(np.sum(log_ratio.var(axis=0) / len(samples))) / len(per_example)
-difference = abs(float(gaussian_kl(mean, log_var)) - per_example.mean())
+with answers:
+    value = to_numpy(gaussian_kl(mean, log_var))
+assert_shape(value, (), "gaussian_kl(mean, log_var)")
+difference = abs(float(value) - per_example.mean())
 assert difference < 5 * standard_error + 1e-3, (
     f"gaussian_kl differs from a Monte Carlo estimate of E_q[log q(z) - log p(z)] by "
     f"{difference:.3f} (about {difference / standard_error:.0f} standard errors)"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # ## Part 3: the model
@@ -481,7 +525,12 @@ class VAE(keras.Model):
 
 # %% [markdown]
 # The tests of the model use these tools: small seeded encoders and decoders, and a
-# sampling layer whose noise ε is fixed by the test.
+# sampling layer whose noise ε is fixed by the test. Under `with answers:`,
+# `vae_train_step` runs one `train_step` of your VAE built around them and returns the
+# weights before and after it, and the logs. The check then rebuilds the same networks
+# from the weights before the step, asks your `reconstruction_loss` and `gaussian_kl`
+# for their values and gradients at its outputs (`value_and_gradients`), and carries
+# those gradients to the weights with `tf.GradientTape` (`sgd_step_through`).
 
 # %% nbgrader={"grade": false, "grade_id": "vae_test_tools", "locked": true, "schema_version": 3, "solution": false}
 def small_encoder(latent_dim, seed):
@@ -522,25 +571,97 @@ class FixedNoiseSampling(keras.layers.Layer):
         return mean + ops.exp(0.5 * log_var) * self.epsilon
 
 
-def expected_vae_step(vae, batch, epsilon, learning_rate):
-    """Loss terms and updated weights of one SGD step on the negative ELBO, by GradientTape."""
+def weight_values(model):
+    """The trainable weights of `model` as NumPy arrays, in order."""
+    return [np.array(weight) for weight in model.trainable_weights]
+
+
+def logs_as_data(logs):
+    """A train_step's logs as {name: array}, or None if they are not a dict."""
+    if not isinstance(logs, dict):
+        return None
+    return {str(name): to_numpy(value) for name, value in logs.items()}
+
+
+def value_and_gradients(function, *inputs):
+    """`function(*inputs)` and its gradients with respect to each input (None where it
+    does not depend on it), by tf.GradientTape."""
+    tensors = [tf.constant(value) for value in inputs]
     with tf.GradientTape() as tape:
-        mean, log_var = vae.encoder(batch, training=True)
-        logits = vae.decoder(mean + ops.exp(0.5 * log_var) * epsilon, training=True)
-        reconstruction = reconstruction_loss(batch, logits)
-        kl = gaussian_kl(mean, log_var)
-        total = reconstruction + kl
-    gradients = tape.gradient(total, vae.trainable_weights)
-    updated = [
-        w.numpy() - learning_rate * g.numpy()
-        for w, g in zip(vae.trainable_weights, gradients, strict=True)
+        for tensor in tensors:
+            tape.watch(tensor)
+        value = function(*tensors)
+    gradients = tape.gradient(value, tensors) if tf.is_tensor(value) else [None] * len(tensors)
+    return to_numpy(value), [None if gradient is None else to_numpy(gradient) for gradient in gradients]
+
+
+def small_vae(latent_dim, seeds, epsilon, learning_rate):
+    """Your VAE around a small encoder and decoder (seeds[0], seeds[1]; seeds[2] for
+    the VAE), with its sampling noise fixed to `epsilon`, compiled with SGD."""
+    vae = VAE(small_encoder(latent_dim, seeds[0]), small_decoder(latent_dim, seeds[1]), seed=seeds[2])
+    vae.sampling = FixedNoiseSampling(epsilon)
+    vae.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate))
+    return vae
+
+
+def vae_weights(vae):
+    return {"encoder": weight_values(vae.encoder), "decoder": weight_values(vae.decoder)}
+
+
+def vae_train_step(latent_dim, seeds, batch, epsilon, learning_rate):
+    """One train_step of `small_vae(...)` on `batch`: the weights of its encoder and
+    decoder before and after, and the logs, as data."""
+    vae = small_vae(latent_dim, seeds, epsilon, learning_rate)
+    before = vae_weights(vae)
+    logs = vae.train_step(tf.constant(batch))
+    return {"before": before, "after": vae_weights(vae), "logs": logs_as_data(logs)}
+
+
+# The checks' side: the same small networks, rebuilt from the weights your kernel sent.
+def with_weights(model, values):
+    """`model` with its trainable weights set to `values`."""
+    for weight, value in zip(model.trainable_weights, values, strict=True):
+        weight.assign(value)
+    return model
+
+
+def vae_outputs(encoder, decoder, batch, epsilon):
+    """[logits, mean, log_var] of the VAE step on `batch` with the noise `epsilon`."""
+    mean, log_var = encoder(batch, training=True)
+    logits = decoder(mean + ops.exp(0.5 * log_var) * epsilon, training=True)
+    return [logits, mean, log_var]
+
+
+def sgd_step_through(weights, outputs, output_gradients, learning_rate):
+    """The `weights` after one SGD step on a loss of `outputs()`, given the gradients of
+    the loss with respect to each output (None: the loss does not depend on it): the
+    chain rule by tf.GradientTape."""
+    with tf.GradientTape() as tape:
+        terms = [
+            tf.reduce_sum(output * tf.cast(gradient, output.dtype))
+            for output, gradient in zip(outputs(), output_gradients, strict=True)
+            if gradient is not None
+        ]
+        surrogate = tf.add_n(terms) if terms else tf.constant(0.0)
+    gradients = tape.gradient(surrogate, weights)
+    return [
+        np.array(weight) - learning_rate * (0.0 if gradient is None else np.array(gradient))
+        for weight, gradient in zip(weights, gradients, strict=True)
     ]
-    losses = {"loss": float(total), "reconstruction_loss": float(reconstruction), "kl_loss": float(kl)}
-    return losses, updated
+
+
+def assert_weights_close(actual, expected, what, hint=""):
+    """Compares two lists of weight arrays, weight by weight."""
+    assert len(actual) == len(expected), f"{what}: expected {len(expected)} weights, got {len(actual)}"
+    for index, (value, reference) in enumerate(zip(actual, expected, strict=True)):
+        assert_close(value, reference, f"{what}, weight {index} (shape {np.shape(reference)})", hint=hint)
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_reconstruction_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-value = reconstruction_loss(np.ones((2, 8, 8, 1), "float32"), np.zeros((2, 8, 8, 1), "float32"))
+with answers:
+    value = to_numpy(
+        reconstruction_loss(np.ones((2, 8, 8, 1), "float32"), np.zeros((2, 8, 8, 1), "float32"))
+    )
 assert_close(value, 64 * np.log(2.0), "reconstruction loss of all-zero logits", hint="Sum over the 64 pixels.")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(11)
@@ -550,8 +671,10 @@ for batch in (1, 7):
         targets = targets.astype("float32")
         per_pixel = keras.losses.binary_crossentropy(targets, logits, from_logits=True)
         expected = np.asarray(per_pixel).reshape(batch, -1).sum(axis=1).mean()
+        with answers:
+            value = to_numpy(reconstruction_loss(targets, logits))
         assert_close(
-            reconstruction_loss(targets, logits),
+            value,
             expected,
             f"reconstruction_loss for a batch of {batch}",
             hint="Binary cross-entropy from logits, summed over the pixels of each image, "
@@ -559,91 +682,127 @@ for batch in (1, 7):
         )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_encoder_decoder", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-encoder, decoder = build_encoder(2), build_decoder(2)
-outputs = encoder(x_test[:5])
-assert len(outputs) == 2, "the encoder should return two tensors: [z_mean, z_log_var]"
-assert_shape(outputs[0], (5, 2), "z_mean")
-assert_shape(decoder(np.zeros((3, 2), "float32")), (3, 8, 8, 1), "decoder output")
+with answers:
+    first_encoder, first_decoder = build_encoder(2), build_decoder(2)
+    encoder_outputs = [to_numpy(output) for output in first_encoder(x_test[:5])]
+    decoded = to_numpy(first_decoder(np.zeros((3, 2), "float32")))
+assert len(encoder_outputs) == 2, "the encoder should return two tensors: [z_mean, z_log_var]"
+assert_shape(encoder_outputs[0], (5, 2), "z_mean")
+assert_shape(decoded, (3, 8, 8, 1), "decoder output")
 ### BEGIN HIDDEN TESTS
 for latent_dim in (2, 5):
-    encoder, decoder = build_encoder(latent_dim), build_decoder(latent_dim)
-    z_mean, z_log_var = encoder(x_test[:4])
+    far_codes = np.random.default_rng(12).normal(0.0, 20.0, size=(64, latent_dim)).astype("float32")
+    with answers:
+        sized_encoder, sized_decoder = build_encoder(latent_dim), build_decoder(latent_dim)
+        z_mean, z_log_var = (to_numpy(output) for output in sized_encoder(x_test[:4]))
+        encoder_parameters = sized_encoder.count_params()
+        decoder_parameters = sized_decoder.count_params()
+        far_outputs = to_numpy(sized_decoder(far_codes))
     assert_shape(z_mean, (4, latent_dim), f"z_mean with latent_dim={latent_dim}")
     assert_shape(z_log_var, (4, latent_dim), f"z_log_var with latent_dim={latent_dim}")
     assert not np.allclose(z_mean, z_log_var), "z_mean and z_log_var should come from two separate heads"
     expected_encoder = (64 * 128 + 128) + (128 * 64 + 64) + 2 * (64 * latent_dim + latent_dim)
     expected_decoder = (latent_dim * 64 + 64) + (64 * 128 + 128) + (128 * 64 + 64)
-    assert encoder.count_params() == expected_encoder, (
-        f"the encoder has {encoder.count_params()} parameters, the specification gives "
+    assert encoder_parameters == expected_encoder, (
+        f"the encoder has {encoder_parameters} parameters, the specification gives "
         f"{expected_encoder}: check the layer sizes"
     )
-    assert decoder.count_params() == expected_decoder, (
-        f"the decoder has {decoder.count_params()} parameters, the specification gives "
+    assert decoder_parameters == expected_decoder, (
+        f"the decoder has {decoder_parameters} parameters, the specification gives "
         f"{expected_decoder}: check the layer sizes"
     )
-    far_codes = np.random.default_rng(12).normal(0.0, 20.0, size=(64, latent_dim)).astype("float32")
-    outputs = np.asarray(decoder(far_codes))
-    assert outputs.min() < 0.0 or outputs.max() > 1.0, (
+    assert far_outputs.min() < 0.0 or far_outputs.max() > 1.0, (
         "the decoder's outputs all lie in [0, 1]: it should return logits, without a sigmoid"
     )
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_vae_metrics", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-vae = VAE(small_encoder(2, seed=1), small_decoder(2, seed=3), seed=0)
-names = sorted(metric.name for metric in vae.metrics)
+with answers:
+    fresh_vae = VAE(small_encoder(2, seed=1), small_decoder(2, seed=3), seed=0)
+    names = sorted(metric.name for metric in fresh_vae.metrics)
 assert names == ["kl_loss", "loss", "reconstruction_loss"], (
     f"vae.metrics should list three trackers named loss, reconstruction_loss and kl_loss, got {names}"
 )
 ### BEGIN HIDDEN TESTS
-assert all(isinstance(metric, keras.metrics.Mean) for metric in vae.metrics), (
-    "each tracker should be a keras.metrics.Mean"
-)
-assert [id(m) for m in vae.metrics] == [id(m) for m in vae.metrics], (
-    "the metrics property should return the trackers created in __init__, not new ones"
-)
-assert isinstance(vae.sampling, Sampling), "store a Sampling layer as self.sampling"
-assert vae.encoder is not None and vae.decoder is not None, "store the encoder and decoder"
-assert_shape(vae(x_test[:6]), (6, 8, 8, 1), "vae(images)")
+with answers:
+    checked_vae = VAE(small_encoder(2, seed=1), small_decoder(2, seed=3), seed=0)
+    all_means = all(isinstance(metric, keras.metrics.Mean) for metric in checked_vae.metrics)
+    same_trackers = [id(m) for m in checked_vae.metrics] == [id(m) for m in checked_vae.metrics]
+    stores_sampling = isinstance(checked_vae.sampling, Sampling)
+    stores_networks = checked_vae.encoder is not None and checked_vae.decoder is not None
+    vae_output = to_numpy(checked_vae(x_test[:6]))
+assert all_means, "each tracker should be a keras.metrics.Mean"
+assert same_trackers, "the metrics property should return the trackers created in __init__, not new ones"
+assert stores_sampling, "store a Sampling layer as self.sampling"
+assert stores_networks, "store the encoder and decoder"
+assert_shape(vae_output, (6, 8, 8, 1), "vae(images)")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_vae_train_step", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 rng = np.random.default_rng(13)
 batch = x_train[:8]
 epsilon = rng.normal(size=(8, 2)).astype("float32")
-vae = VAE(small_encoder(2, seed=1), small_decoder(2, seed=3), seed=0)
-vae.sampling = FixedNoiseSampling(epsilon)
-vae.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05))
-expected_losses, expected_weights = expected_vae_step(vae, batch, epsilon, 0.05)
-logs = vae.train_step(tf.constant(batch))
-assert isinstance(logs, dict) and "loss" in logs, "train_step should return a dict with the key 'loss'"
-### BEGIN HIDDEN TESTS
-assert_close(
-    logs["loss"],
-    expected_losses["loss"],
-    "logs['loss'] after one train_step",
-    hint="The loss is reconstruction_loss + gaussian_kl, computed on the decoded sample of "
-    "self.sampling.",
+with answers:
+    step = vae_train_step(2, (1, 3, 0), batch, epsilon, 0.05)
+assert isinstance(step["logs"], dict) and "loss" in step["logs"], (
+    "train_step should return a dict with the key 'loss'"
 )
-for index, (weight, expected) in enumerate(zip(vae.trainable_weights, expected_weights, strict=True)):
-    assert_close(
-        weight,
-        expected,
-        f"trainable weight {index} ({weight.path}) after one SGD step",
-        hint="Differentiate reconstruction + KL with respect to self.trainable_weights and "
-        "apply the gradients with self.optimizer.",
+### BEGIN HIDDEN TESTS
+# The visible case, and a second model with another latent size and batch.
+cases = [
+    (2, (1, 3, 0), batch, epsilon, 0.05, ""),
+    (3, (20, 22, 1), x_train[10:15], rng.normal(size=(5, 3)).astype("float32"), 0.1, ", latent size 3"),
+]
+for latent_dim, seeds, batch, epsilon, learning_rate, where in cases:
+    with answers:
+        step = vae_train_step(latent_dim, seeds, batch, epsilon, learning_rate)
+    assert isinstance(step["logs"], dict) and "loss" in step["logs"], (
+        "train_step should return a dict with the key 'loss'"
     )
-# a second model with another latent size and batch
-epsilon = rng.normal(size=(5, 3)).astype("float32")
-vae = VAE(small_encoder(3, seed=20), small_decoder(3, seed=22), seed=1)
-vae.sampling = FixedNoiseSampling(epsilon)
-vae.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1))
-expected_losses, expected_weights = expected_vae_step(vae, x_train[10:15], epsilon, 0.1)
-logs = vae.train_step(tf.constant(x_train[10:15]))
-assert_close(logs["loss"], expected_losses["loss"], "logs['loss'] for a latent size of 3")
-for index, (weight, expected) in enumerate(zip(vae.trainable_weights, expected_weights, strict=True)):
-    assert_close(weight, expected, f"trainable weight {index} after one SGD step, latent size 3")
+    # The same step outside your kernel: your loss functions give their values and their
+    # gradients at this step's outputs; tf.GradientTape carries them to the weights.
+    reference_encoder = with_weights(small_encoder(latent_dim, seeds[0]), step["before"]["encoder"])
+    reference_decoder = with_weights(small_decoder(latent_dim, seeds[1]), step["before"]["decoder"])
+    logits, mean, log_var = (
+        np.asarray(output)
+        for output in vae_outputs(reference_encoder, reference_decoder, batch, epsilon)
+    )
+    with answers:
+        reconstruction = value_and_gradients(reconstruction_loss, batch, logits)
+        kl = value_and_gradients(gaussian_kl, mean, log_var)
+    output_gradients = [reconstruction[1][1], kl[1][0], kl[1][1]]
+    for loss_name, (_, gradients) in [("reconstruction_loss", reconstruction), ("gaussian_kl", kl)]:
+        assert any(gradient is not None for gradient in gradients), (
+            f"{loss_name} is not differentiable: write it with keras.ops"
+        )
+    assert_close(
+        step["logs"]["loss"],
+        reconstruction[0] + kl[0],
+        f"logs['loss'] after one train_step{where}",
+        hint="The loss is reconstruction_loss + gaussian_kl, computed on the decoded sample of "
+        "self.sampling.",
+    )
+    expected = sgd_step_through(
+        reference_encoder.trainable_weights + reference_decoder.trainable_weights,
+        lambda: vae_outputs(reference_encoder, reference_decoder, batch, epsilon),
+        output_gradients,
+        learning_rate,
+    )
+    split = len(reference_encoder.trainable_weights)
+    for network, reference in [("encoder", expected[:split]), ("decoder", expected[split:])]:
+        assert_weights_close(
+            step["after"][network],
+            reference,
+            f"the {network} after one SGD step{where}",
+            hint="Differentiate reconstruction + KL with respect to self.trainable_weights and "
+            "apply the gradients with self.optimizer.",
+        )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # Keras calls `reset_metrics()` at the start of every epoch, which resets the metrics
@@ -651,22 +810,39 @@ for index, (weight, expected) in enumerate(zip(vae.trainable_weights, expected_w
 # the batches seen so far. The next test runs two steps and checks these running means.
 
 # %% nbgrader={"grade": true, "grade_id": "test_vae_trackers", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-def tracked_vae(epsilon):
-    """A small VAE with fixed noise; two calls give identical models."""
-    vae = VAE(small_encoder(2, seed=1), small_decoder(2, seed=3), seed=0)
-    vae.sampling = FixedNoiseSampling(epsilon)
-    vae.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05))
-    return vae
-
-
 epsilon = np.random.default_rng(14).normal(size=(8, 2)).astype("float32")
-first_batch, second_batch = tf.constant(x_train[:8]), tf.constant(x_train[8:16])
-vae = tracked_vae(epsilon)
-expected_terms, _ = expected_vae_step(vae, first_batch, epsilon, 0.05)
-first_logs = {name: float(value) for name, value in vae.train_step(first_batch).items()}
-logs = vae.train_step(second_batch)
+first_batch, second_batch = x_train[:8], x_train[8:16]
+with answers:
+    tracked_vae = small_vae(2, (1, 3, 0), epsilon, 0.05)
+    first_logs = logs_as_data(tracked_vae.train_step(tf.constant(first_batch)))
+    logs = logs_as_data(tracked_vae.train_step(tf.constant(second_batch)))
+assert isinstance(logs, dict), "train_step should return a dict"
 assert set(logs) >= {"loss", "reconstruction_loss", "kl_loss"}, f"train_step returned the keys {sorted(logs)}"
 ### BEGIN HIDDEN TESTS
+with answers:
+    checked_vae = small_vae(2, (1, 3, 0), epsilon, 0.05)
+    before = vae_weights(checked_vae)
+    first_logs = logs_as_data(checked_vae.train_step(tf.constant(first_batch)))
+    logs = logs_as_data(checked_vae.train_step(tf.constant(second_batch)))
+    # The same two steps on an identical model, with a reset in between.
+    twin_vae = small_vae(2, (1, 3, 0), epsilon, 0.05)
+    twin_vae.train_step(tf.constant(first_batch))
+    twin_vae.reset_metrics()
+    second_logs = logs_as_data(twin_vae.train_step(tf.constant(second_batch)))
+    checked_vae.reset_metrics()
+    after_reset = [(metric.name, to_numpy(metric.result())) for metric in checked_vae.metrics]
+# Your loss functions on the first step's outputs, computed from the weights before it.
+reference_encoder = with_weights(small_encoder(2, 1), before["encoder"])
+reference_decoder = with_weights(small_decoder(2, 3), before["decoder"])
+logits, mean, log_var = (
+    np.asarray(output)
+    for output in vae_outputs(reference_encoder, reference_decoder, first_batch, epsilon)
+)
+with answers:
+    expected_terms = {
+        "reconstruction_loss": to_numpy(reconstruction_loss(first_batch, logits)),
+        "kl_loss": to_numpy(gaussian_kl(mean, log_var)),
+    }
 for name in ("reconstruction_loss", "kl_loss"):
     assert_close(
         first_logs[name],
@@ -674,24 +850,18 @@ for name in ("reconstruction_loss", "kl_loss"):
         f"logs['{name}'] after the first step",
         hint="Update the tracker of each term with that term's value for the batch.",
     )
-# The same two steps on an identical model, with a reset in between, give the second
-# batch's own values.
-twin = tracked_vae(epsilon)
-twin.train_step(first_batch)
-twin.reset_metrics()
-second_logs = twin.train_step(second_batch)
+# The twin's second step, after a reset, gives the second batch's own values.
 for name in ("loss", "reconstruction_loss", "kl_loss"):
     assert_close(
         logs[name],
-        (first_logs[name] + float(second_logs[name])) / 2,
+        (np.asarray(first_logs[name], np.float64) + np.asarray(second_logs[name], np.float64)) / 2,
         f"logs['{name}'] after two train steps",
         hint="Update each tracker with the batch's value and return metric.result(), the "
         "mean since the last reset, not the value of the last batch. Keras resets the "
         "metrics listed by the metrics property.",
     )
-vae.reset_metrics()
-for metric in vae.metrics:
-    assert_close(metric.result(), 0.0, f"{metric.name} after reset_metrics()")
+for name, result in after_reset:
+    assert_close(result, 0.0, f"{name} after reset_metrics()")
 ### END HIDDEN TESTS
 
 
@@ -708,6 +878,7 @@ vae.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3))
 history = vae.fit(x_train, epochs=30, batch_size=64, verbose=0)
 print({name: round(values[-1], 2) for name, values in history.history.items()})
 
+
 # %% [markdown]
 # **The ELBO on held-out digits.** For each test digit x, the test estimates
 #
@@ -719,25 +890,35 @@ print({name: round(values[-1], 2) for name, values in history.history.items()})
 # must reach at least **−23.0 nats** (the reference solution reaches about −20.5).
 
 # %% nbgrader={"grade": true, "grade_id": "test_vae_elbo", "locked": true, "points": 3, "schema_version": 3, "solution": false} tags=["training"]
-assert {"loss", "reconstruction_loss", "kl_loss"} <= set(history.history), (
-    f"fit's history has the keys {sorted(history.history)}: return the three trackers' results"
+with answers:
+    history_data = {str(name): [float(value) for value in values] for name, values in history.history.items()}
+assert {"loss", "reconstruction_loss", "kl_loss"} <= set(history_data), (
+    f"fit's history has the keys {sorted(history_data)}: return the three trackers' results"
 )
-assert history.history["loss"][-1] < history.history["loss"][0], "the loss did not decrease"
+assert history_data["loss"][-1] < history_data["loss"][0], "the loss did not decrease"
 ### BEGIN HIDDEN TESTS
 ELBO_THRESHOLD = -23.0
-loss_sum = history.history["reconstruction_loss"][-1] + history.history["kl_loss"][-1]
-assert abs(history.history["loss"][-1] - loss_sum) < 1e-3 * max(1.0, abs(loss_sum)), (
+loss_sum = history_data["reconstruction_loss"][-1] + history_data["kl_loss"][-1]
+assert abs(history_data["loss"][-1] - loss_sum) < 1e-3 * max(1.0, abs(loss_sum)), (
     "the tracked loss is not reconstruction_loss + kl_loss"
 )
-mean, log_var = (np.asarray(t, dtype=np.float64) for t in vae.encoder(x_test))
-pixels = x_test.reshape(len(x_test), -1).astype(np.float64)
+test_images = x_test
+with answers:
+    mean, log_var = (to_numpy(output) for output in vae.encoder(test_images))
+assert_shape(mean, (len(test_images), LATENT_DIM), "the trained encoder's z_mean on the test digits")
+assert_shape(log_var, (len(test_images), LATENT_DIM), "the trained encoder's z_log_var on the test digits")
+mean, log_var = np.asarray(mean, dtype=np.float64), np.asarray(log_var, dtype=np.float64)
+pixels = test_images.reshape(len(test_images), -1).astype(np.float64)
 rng = np.random.default_rng(15)
-log_likelihoods = []
-for _ in range(10):
-    z = mean + np.exp(0.5 * log_var) * rng.normal(size=mean.shape)
-    logits = np.asarray(vae.decoder(z.astype("float32")), dtype=np.float64).reshape(len(x_test), -1)
-    # log p(x|z) of Bernoulli pixels, written stably from the logits
-    log_likelihoods.append(np.sum(pixels * logits - np.logaddexp(0.0, logits), axis=1))
+codes = np.concatenate(
+    [mean + np.exp(0.5 * log_var) * rng.normal(size=mean.shape) for _ in range(10)]
+).astype("float32")
+with answers:
+    code_logits = to_numpy(vae.decoder(codes))
+assert_shape(code_logits, (len(codes), 8, 8, 1), "the trained decoder's logits")
+code_logits = np.asarray(code_logits, dtype=np.float64).reshape(10, len(test_images), -1)
+# log p(x|z) of Bernoulli pixels, written stably from the logits, for each of 10 samples of z
+log_likelihoods = np.sum(pixels * code_logits - np.logaddexp(0.0, code_logits), axis=2)
 kl = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1.0 - log_var, axis=1)
 elbo = float(np.mean(np.mean(log_likelihoods, axis=0) - kl))
 print(f"ELBO on the test digits: {elbo:.2f} nats per digit (at least {ELBO_THRESHOLD} required)")
@@ -747,6 +928,7 @@ assert np.isfinite(elbo) and elbo >= ELBO_THRESHOLD, (
     "batch) and that gradients reach the encoder through the sample"
 )
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # **What the VAE learned.** First: test digits and their reconstructions (decoded from
@@ -831,33 +1013,44 @@ reparameterization_reason = "b"
 autoencoder_samples = "b"
 ### END SOLUTION
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_kl_by_hand", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert isinstance(kl_by_hand, (int, float)), "store a number in kl_by_hand"
+with answers:
+    answer = kl_by_hand
+assert isinstance(answer, (int, float)), "store a number in kl_by_hand"
 ### BEGIN HIDDEN TESTS
 mu, variance = np.array([1.0, 0.0]), np.array([1.0, 4.0])
 expected = 0.5 * np.sum(variance + mu**2 - 1.0 - np.log(variance))
-assert_close(kl_by_hand, expected, "kl_by_hand", hint="Sum the closed form over both dimensions.")
+assert_close(answer, expected, "kl_by_hand", hint="Sum the closed form over both dimensions.")
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_elbo_bound", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert elbo_bound in {"a", "b", "c", "d"}, "set elbo_bound to one of 'a', 'b', 'c', 'd'"
+with answers:
+    answer = elbo_bound
+assert answer in {"a", "b", "c", "d"}, "set elbo_bound to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert elbo_bound == "b", "write log p(x) = ELBO + KL(q(z|x) || p(z|x)) and use KL >= 0"
+assert answer == "b", "write log p(x) = ELBO + KL(q(z|x) || p(z|x)) and use KL >= 0"
 ### END HIDDEN TESTS
+
 
 # %% nbgrader={"grade": true, "grade_id": "test_reparameterization_reason", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert reparameterization_reason in {"a", "b", "c", "d"}, (
-    "set reparameterization_reason to one of 'a', 'b', 'c', 'd'"
-)
+with answers:
+    answer = reparameterization_reason
+assert answer in {"a", "b", "c", "d"}, "set reparameterization_reason to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert reparameterization_reason == "b", "what did test_sampling_gradients check?"
+assert answer == "b", "what did test_sampling_gradients check?"
 ### END HIDDEN TESTS
 
+
 # %% nbgrader={"grade": true, "grade_id": "test_autoencoder_samples", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert autoencoder_samples in {"a", "b", "c", "d"}, "set autoencoder_samples to one of 'a', 'b', 'c', 'd'"
+with answers:
+    answer = autoencoder_samples
+assert answer in {"a", "b", "c", "d"}, "set autoencoder_samples to one of 'a', 'b', 'c', 'd'"
 ### BEGIN HIDDEN TESTS
-assert autoencoder_samples == "b", "which term of the VAE's loss shapes where the codes lie?"
+assert answer == "b", "which term of the VAE's loss shapes where the codes lie?"
 ### END HIDDEN TESTS
+
 
 # %% [markdown]
 # **5.5 Written answer (graded by hand, 2 points).** In four to six sentences: how do the
