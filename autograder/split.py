@@ -33,10 +33,48 @@ MARKER = "answers"
 RUNTIME = "__dlcourse__"  # the name of `course.answers` in the judge and the kernel
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-# Statements whose purpose is the name they bind: kept in the judge only if needed.
-_DEFINITIONS = (
-    ast.Assign, ast.AnnAssign, ast.AugAssign, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-)  # fmt: skip
+
+
+def _is_definition(node) -> bool:
+    """A statement whose purpose is the names it binds (`x = ...`, `def f`, `class C`),
+    not a change to something else (`model.trainable = False`, `model.fit(...)`)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(node, ast.Assign):
+        return all(_names_only(target) for target in node.targets)
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        return _names_only(node.target)
+    return False
+
+
+def _base_name(node) -> str | None:
+    """`model` of `model.layers[0].weights`."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _changed_names(node) -> set[str]:
+    """What a statement works on: `model` in `model.fit(...)`, `model.trainable = False`
+    or `for layer in model.layers: ...`."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        targets = [node.value.func]
+    elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = getattr(node, "targets", None) or [node.target]
+        targets = [t for t in targets if isinstance(t, (ast.Attribute, ast.Subscript))]
+    elif isinstance(node, ast.For):
+        targets = [node.iter]
+    else:
+        targets = []
+    return {name for name in map(_base_name, targets) if name}
+
+
+def _names_only(target) -> bool:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_names_only(item) for item in target.elts)
+    return isinstance(target, (ast.Name, ast.Starred)) and (
+        not isinstance(target, ast.Starred) or _names_only(target.value)
+    )
 
 
 class SplitError(ValueError):
@@ -372,26 +410,30 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
                     tainted |= scope_bindings([node])
                 else:
                     statements.append((index, node, lines))
+
+    def wanted(node) -> bool:
+        # A definition is wanted for the name it binds; any other statement also for
+        # what it does to a needed value (`classifier.fit(images, labels)`).
+        return bool(scope_bindings([node]) & needed) or bool(_changed_names(node) & needed)
+
     for _ in range(len(statements) + 1):  # what the needed statements need, to a fixpoint
-        grown = needed.union(
-            *(reads([n]) for _, n, _ in statements if scope_bindings([n]) & needed)
-        )
+        grown = needed.union(*(reads([n]) for _, n, _ in statements if wanted(n)))
         if grown == needed:
             break
         needed = grown
     available = set(dir(builtins))
     kept: dict[int, list[str]] = {}
     for index, node, lines in statements:
-        binds, uses = scope_bindings([node]), reads([node])
+        uses = reads([node])
         keep = (
             isinstance(node, (ast.Import, ast.ImportFrom))
-            or bool(binds & needed)
-            # `course.setup(...)`, `layer.build(...)`, a loop over kept values
-            or (not isinstance(node, _DEFINITIONS) and bool(uses) and uses <= available)
+            or wanted(node)
+            # `course.setup(...)`: works only on what is kept already
+            or (not _is_definition(node) and bool(uses) and uses <= available)
         )
         if keep:
             kept.setdefault(index, []).append(_segment(lines, node))
-            available |= binds
+            available |= scope_bindings([node])
     return {index: "".join(parts) for index, parts in kept.items()}
 
 

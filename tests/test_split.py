@@ -235,3 +235,16 @@ def test_names_that_comprehensions_and_helpers_bind_are_not_reads():
     assert "as_arrays" in judge_prelude(nb)[2] and "first" in judge_prelude(nb)[2]
     (block,) = split_test(nb.cells[3].source, "t").blocks.values()
     assert block.returns == ("out",)  # `layer` outside is the comprehension's own
+
+
+def test_what_is_done_to_a_needed_value_is_kept_with_what_it_uses():
+    nb = notebook(
+        _cell("import numpy as np", **INSTRUCTOR),
+        _cell(
+            "images = np.ones(3)\nclassifier = []\nclassifier.extend(images)\n"
+            "other = []\nother.extend(np.zeros(2))\n",
+            **INSTRUCTOR,
+        ),
+        _cell("with answers:\n    out = f()\nassert classifier == out", **TESTCELL),
+    )
+    assert judge_prelude(nb)[1] == "images = np.ones(3)\nclassifier = []\nclassifier.extend(images)\n"
