@@ -341,7 +341,7 @@ def main(
         db_url: SQLAlchemy URL of the gradebook (default: SQLite in OUT/course/).
         cell_timeout: seconds one cell may run (overrides `limits.cell_seconds`).
         device: "cpu", "gpu" or "auto".
-        workers: parallel sandboxes (default: one per two cores).
+        workers: parallel sandboxes (default: one per core).
         dask_scheduler: address of a Dask scheduler to run the sandboxes on.
         limits: memory, processes, time and output limits per submission.
         formats: "csv" (always written), "gradescope" (one results.json per student),

@@ -13,9 +13,11 @@ from autograder.worker import Job, JobResult, run_job
 
 
 def default_workers() -> int:
-    """One worker per two cores (a grading kernel uses about two), at least one."""
+    """One worker per core, at least one. A worker's kernel and judge take turns, and
+    while one kernel is in single-threaded Python another can use the idle core:
+    measured on 2 cores, 2 workers graded a class 1.8x faster than 1."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) // 2)
+    return max(1, cores or 1)
 
 
 def threads_per_worker(workers: int) -> int:

@@ -385,7 +385,9 @@ def split_notebook(notebook: NotebookNode) -> dict[str, TestProgram]:
     return programs
 
 
-def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
+def judge_prelude(
+    notebook: NotebookNode, programs: dict[str, TestProgram] | None = None
+) -> dict[int, str]:
     """Cell index -> the statements of that instructor cell the judge runs.
 
     A statement is left out if it reads a student's name (directly, or through a name
@@ -394,7 +396,7 @@ def judge_prelude(notebook: NotebookNode) -> dict[int, str]:
     need, and statements that only use names already kept (`course.setup(...)`,
     `layer.build(...)`).
     """
-    programs = split_notebook(notebook)
+    programs = programs or split_notebook(notebook)
     tainted = student_names(notebook)
     statements = []  # (cell index, node, lines)
     needed = set()

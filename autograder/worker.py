@@ -159,6 +159,7 @@ class _Kernel:
             startup_timeout=KERNEL_STARTUP_TIMEOUT,
             resources={"metadata": {"path": str(sandbox.work)}},
             output_limit=job.limits.output_bytes,
+            shutdown_kernel="immediate",
         )
         self._context = None
         self.stopped = ""  # why the kernel can no longer run cells
@@ -222,7 +223,9 @@ class _Kernel:
             pass
 
     def close(self) -> None:
+        """Kills the kernel (nothing in it needs a graceful end) and closes the channels."""
         self.watchdog.cancel()
+        self._kill()
         if self._context is not None:
             try:
                 self._context.__exit__(None, None, None)
@@ -240,7 +243,7 @@ def _run_job(job: Job) -> JobResult:
     programs = split_notebook(source)
     prelude = {
         nbgrader_metadata(cell).get("grade_id"): code
-        for index, code in judge_prelude(source).items()
+        for index, code in judge_prelude(source, programs).items()
         for cell in [source.cells[index]]
     }
     environment = {**kernel_environment(job.device), **_thread_environment(job.threads)}

@@ -42,7 +42,7 @@ def test_a_dask_cluster_runs_the_same_jobs():
 
 def test_worker_and_thread_counts_share_the_cores():
     cores = len(os.sched_getaffinity(0))
-    assert default_workers() == max(1, cores // 2)
+    assert default_workers() == max(1, cores)
     assert threads_per_worker(1) == cores
     assert threads_per_worker(cores) == min(cores, 2)  # twice a fair share
     assert threads_per_worker(4 * cores) == 1
