@@ -24,6 +24,7 @@ import contextlib
 import io
 import json
 import os
+import secrets
 import select
 import signal
 import subprocess
@@ -34,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+
+from autograder.sandbox import Limits, capabilities, make_cgroups, remove_cgroups
 
 MAX_ANSWER_BYTES = 64 << 20
 MAX_STDOUT = 1 << 20
@@ -168,9 +171,14 @@ class ExchangeFailed(Exception):
 
 
 class Judge:
-    """One judge process, started with `environment` (device, threads, quiet logs)."""
+    """One judge process, started with `environment` (device, threads, quiet logs).
 
-    def __init__(self, environment: dict[str, str]):
+    The judge runs only trusted code, but on data a student chose: with cgroups, it
+    gets the kernel's memory limit, so a check that broadcasts a huge answer kills the
+    judge (its test fails, a fresh judge goes on) rather than the grading machine.
+    """
+
+    def __init__(self, environment: dict[str, str], memory_bytes: int | None = None):
         self.environment = environment
         self.folder = Path(tempfile.mkdtemp(prefix="dlcourse-judge-"))
         self.process = subprocess.Popen(
@@ -183,6 +191,14 @@ class Judge:
             start_new_session=True,
         )
         self._buffer = b""
+        self.cgroups: list[Path] = []
+        if memory_bytes and capabilities().cgroup:
+            name = f"dlcourse-judge-{self.process.pid}-{secrets.token_hex(4)}"
+            self.cgroups = make_cgroups(
+                name, Limits(memory_bytes=memory_bytes), capabilities().cgroup
+            )
+            for group in self.cgroups:
+                (group / "cgroup.procs").write_text(str(self.process.pid))
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -252,6 +268,7 @@ class Judge:
             with contextlib.suppress(OSError, ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        remove_cgroups(self.cgroups)
         for path in self.folder.glob("*"):
             path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
@@ -261,14 +278,14 @@ class Judge:
 _JUDGES: dict[tuple, Judge] = {}
 
 
-def shared_judge(environment: dict[str, str]) -> Judge:
+def shared_judge(environment: dict[str, str], memory_bytes: int | None = None) -> Judge:
     """This process's judge for `environment`, started on first use and then reused."""
-    key = tuple(sorted(environment.items()))
+    key = (tuple(sorted(environment.items())), memory_bytes)
     judge = _JUDGES.get(key)
     if judge is None or not judge.alive():
         if judge is not None:
             judge.close()
-        judge = _JUDGES[key] = Judge(environment)
+        judge = _JUDGES[key] = Judge(environment, memory_bytes)
         if len(_JUDGES) == 1:
             atexit.register(close_judges)
     return judge

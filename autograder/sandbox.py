@@ -210,28 +210,7 @@ class Sandbox:
 
     # -- cgroups -------------------------------------------------------------------
     def _make_cgroups(self) -> list[Path]:
-        name = f"dlcourse-{self.folder.name[:12]}"
-        if self.caps.cgroup == "v1":
-            memory = Path("/sys/fs/cgroup/memory") / name
-            pids = Path("/sys/fs/cgroup/pids") / name
-            memory.mkdir()
-            pids.mkdir()
-            (memory / "memory.limit_in_bytes").write_text(str(self.limits.memory_bytes))
-            swap = memory / "memory.memsw.limit_in_bytes"
-            if swap.exists():
-                swap.write_text(str(self.limits.memory_bytes))
-            (pids / "pids.max").write_text(str(self.limits.max_processes))
-            return [memory, pids]
-        if self.caps.cgroup == "v2":
-            group = Path("/sys/fs/cgroup") / name
-            group.mkdir()
-            (group / "memory.max").write_text(str(self.limits.memory_bytes))
-            (group / "memory.swap.max").write_text("0") if (
-                group / "memory.swap.max"
-            ).exists() else None
-            (group / "pids.max").write_text(str(self.limits.max_processes))
-            return [group]
-        return []
+        return make_cgroups(f"dlcourse-{self.folder.name[:12]}", self.limits, self.caps.cgroup)
 
     def out_of_memory(self) -> bool:
         """Whether the kernel hit the memory limit (cgroup OOM kill, or a MemoryError)."""
@@ -321,30 +300,60 @@ class Sandbox:
     def kill_everything(self) -> None:
         """Kills every process left in the cgroup (the PID namespace already took its
         own with it), removes the cgroups and the private folder."""
-        for _ in range(50):
-            alive = [
-                int(pid)
-                for group in self.cgroups
-                if (group / "cgroup.procs").exists()
-                for pid in (group / "cgroup.procs").read_text().split()
-            ]
-            if not alive:
-                break
-            for pid in alive:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.05)
-        for group in self.cgroups:
-            try:
-                group.rmdir()
-            except OSError:
-                pass
+        remove_cgroups(self.cgroups)
         if self.caps.sandbox_uid is not None and not self.caps.unshare:
             # No PID namespace: the sandbox user's stray processes are found by user.
             subprocess.run(["pkill", "-KILL", "-U", str(self.caps.sandbox_uid)], check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def make_cgroups(name: str, limits: Limits, version: str) -> list[Path]:
+    """Cgroups called `name` with the memory and process limits (cgroup `version` "v1"
+    or "v2"; none for ""). A process joins them by writing its pid to cgroup.procs."""
+    if version == "v1":
+        memory = Path("/sys/fs/cgroup/memory") / name
+        pids = Path("/sys/fs/cgroup/pids") / name
+        memory.mkdir()
+        pids.mkdir()
+        (memory / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
+        swap = memory / "memory.memsw.limit_in_bytes"
+        if swap.exists():
+            swap.write_text(str(limits.memory_bytes))
+        (pids / "pids.max").write_text(str(limits.max_processes))
+        return [memory, pids]
+    if version == "v2":
+        group = Path("/sys/fs/cgroup") / name
+        group.mkdir()
+        (group / "memory.max").write_text(str(limits.memory_bytes))
+        if (group / "memory.swap.max").exists():
+            (group / "memory.swap.max").write_text("0")
+        (group / "pids.max").write_text(str(limits.max_processes))
+        return [group]
+    return []
+
+
+def remove_cgroups(groups: list[Path]) -> None:
+    """Kills every process left in the cgroups, then removes them."""
+    for _ in range(50):
+        alive = [
+            int(pid)
+            for group in groups
+            if (group / "cgroup.procs").exists()
+            for pid in (group / "cgroup.procs").read_text().split()
+        ]
+        if not alive:
+            break
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    for group in groups:
+        try:
+            group.rmdir()
+        except OSError:
+            pass
 
 
 class SandboxedKernelManager(AsyncKernelManager):

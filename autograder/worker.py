@@ -254,7 +254,7 @@ def _run_job(job: Job) -> JobResult:
         data_dir=Path(job.data_dir) if job.data_dir else None,
     )
     result.warnings = list(sandbox.warnings)
-    judge = _JudgeSession({**environment, **_judge_data(sandbox)}, job.limits.cell_seconds)
+    judge = _JudgeSession({**environment, **_judge_data(sandbox)}, job.limits)
     folder = _ExchangeFolder(sandbox)
     # nbclient puts every cell it runs into its notebook at the index given: blocks
     # run at their test's index, so the client gets a copy to write into.
@@ -311,9 +311,10 @@ class _JudgeSession:
     library crash on strange answers), the test it was judging fails with the reason,
     and a fresh judge catches up on the set-up before the next test."""
 
-    def __init__(self, environment: dict[str, str], timeout: float):
-        self.environment, self.timeout = environment, timeout
-        self.judge: Judge = shared_judge(environment)
+    def __init__(self, environment: dict[str, str], limits: Limits):
+        self.environment, self.timeout = environment, limits.cell_seconds
+        self.memory_bytes = limits.memory_bytes
+        self.judge: Judge = shared_judge(environment, self.memory_bytes)
         self.prelude: list[tuple[str, str]] = []  # what a fresh judge must run again
 
     def begin(self) -> None:
@@ -339,7 +340,7 @@ class _JudgeSession:
     def restart(self) -> None:
         """A fresh judge that has run the set-up so far (once; a second failure is final)."""
         self.discard()
-        self.judge = shared_judge(self.environment)
+        self.judge = shared_judge(self.environment, self.memory_bytes)
         self.judge.reset()
         for code, name in self.prelude:
             self.judge.run(code, name, self.timeout)

@@ -242,19 +242,34 @@ def test_libraries_may_still_use_frames_and_introspection():
     assert passed(grade_toy(honest + CORRECT))
 
 
-def test_a_judge_that_crashes_fails_one_test_and_a_fresh_one_judges_the_rest():
+def with_a_test_before(judge_code: str, **limits):
+    """The toy with one more test first: its block calls double, its judge part runs
+    `judge_code` (standing for a check that breaks the judge on a strange answer)."""
     source, release, _ = toy(CORRECT)
     notebooks = [nbformat.reads(text, as_version=4) for text in (source, release)]
     for notebook in notebooks:
-        crashing = nbformat.from_dict(notebook.cells[2])
-        crashing.source = "with answers:\n    got = double(1)\nimport os\nos._exit(1)"
-        crashing.metadata["nbgrader"]["grade_id"] = crashing.id = "test_crash"
-        notebook.cells.insert(2, crashing)
+        breaking = nbformat.from_dict(notebook.cells[2])
+        breaking.source = f"with answers:\n    got = double(1)\n{judge_code}"
+        breaking.metadata["nbgrader"]["grade_id"] = breaking.id = "test_breaks_the_judge"
+        notebook.cells.insert(2, breaking)
     submitted = nbformat.from_dict(notebooks[1])
     submitted.cells[1].source = CORRECT
-    result = run_job(Job("s", "toy.ipynb", *[nbformat.writes(n) for n in (*notebooks, submitted)]))
-    crash, double = result.verdicts
-    assert not crash.passed and "the grader's check stopped" in crash.reason
+    texts = [nbformat.writes(n) for n in (*notebooks, submitted)]
+    return run_job(Job("s", "toy.ipynb", *texts, limits=Limits(**limits)))
+
+
+def test_a_judge_that_crashes_fails_one_test_and_a_fresh_one_judges_the_rest():
+    broken, double = with_a_test_before("import os\nos._exit(1)").verdicts
+    assert not broken.passed and "the grader's check stopped" in broken.reason
+    assert double.passed
+
+
+@needs_cgroups
+def test_a_check_that_blows_up_on_an_answer_kills_the_judge_not_the_machine():
+    blow_up = "import numpy as np\nhuge = np.ones((got * 8_000, 16_000))"  # 2 GB
+    result = with_a_test_before(blow_up, memory_bytes=GIB // 2, cell_seconds=30)
+    broken, double = result.verdicts
+    assert not broken.passed and "the grader's check stopped" in broken.reason
     assert double.passed
 
 

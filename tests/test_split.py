@@ -247,4 +247,5 @@ def test_what_is_done_to_a_needed_value_is_kept_with_what_it_uses():
         ),
         _cell("with answers:\n    out = f()\nassert classifier == out", **TESTCELL),
     )
-    assert judge_prelude(nb)[1] == "images = np.ones(3)\nclassifier = []\nclassifier.extend(images)\n"
+    kept = "images = np.ones(3)\nclassifier = []\nclassifier.extend(images)\n"
+    assert judge_prelude(nb)[1] == kept
