@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
@@ -46,8 +48,10 @@ def execute(
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     skip_tags: frozenset[str] = frozenset(),
     device: str = "cpu",
+    kernel: "ReusedKernel | None" = None,
 ) -> NotebookNode:
-    """Executes every cell (errors do not stop the run) in a fresh `python3` kernel.
+    """Executes every cell (errors do not stop the run) in a fresh `python3` kernel, or
+    in `kernel` after a reset.
 
     Cells tagged with one of `skip_tags` are left out, so tests of one function need
     not pay for the notebook's training runs. Tests run as the grader runs them
@@ -59,6 +63,8 @@ def execute(
         for cell in runnable.cells
         if not skip_tags.intersection(cell.get("metadata", {}).get("tags", []))
     ]
+    if kernel is not None:
+        return kernel.execute(runnable, cell_timeout)
     client = NotebookClient(
         runnable,
         timeout=cell_timeout,
@@ -71,6 +77,61 @@ def execute(
     with grading_environment(device):
         client.execute()
     return runnable
+
+
+_RESET = """\
+get_ipython().run_line_magic("reset", "-f")
+import gc as _gc, sys as _sys
+if "keras" in _sys.modules:
+    _sys.modules["keras"].backend.clear_session()
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+_gc.collect()
+"""
+
+
+class ReusedKernel:
+    """One kernel that runs notebook after notebook, for the test suite's many runs of
+    one assignment (its mutants): starting a kernel and importing TensorFlow cost more
+    than most of those runs. Between notebooks the user namespace, Keras's session and
+    matplotlib's figures are cleared; each notebook's set-up then seeds everything again.
+    The grader never reuses a kernel.
+    """
+
+    def __init__(self, cwd: Path, device: str = "cpu"):
+        self.cwd, self.device = Path(cwd), device
+        self.manager: AsyncKernelManager | None = None
+
+    def execute(self, runnable: NotebookNode, cell_timeout: int) -> NotebookNode:
+        reset = nbformat.v4.new_code_cell(_RESET)
+        if self.manager is None:
+            self.manager = AsyncKernelManager(kernel_name="python3")
+        client = NotebookClient(
+            nbformat.v4.new_notebook(cells=[reset, *runnable.cells]),
+            km=self.manager,
+            timeout=cell_timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            extra_arguments=KERNEL_ARGUMENTS,
+            startup_timeout=KERNEL_STARTUP_TIMEOUT,
+            resources={"metadata": {"path": str(self.cwd)}},
+        )
+        with grading_environment(self.device):
+            try:
+                client.execute()  # starts the kernel on the first run only
+            except Exception:
+                self.close()  # a dead or stuck kernel: the next run starts a fresh one
+                raise
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+        runnable.cells = client.nb.cells[1:]
+        return runnable
+
+    def close(self) -> None:
+        if self.manager is not None and self.manager.has_kernel:
+            run_sync(self.manager.shutdown_kernel)(now=True)
+        self.manager = None
 
 
 def single_kernel_tests(notebook: NotebookNode) -> NotebookNode:
