@@ -839,7 +839,9 @@ for (kernel_sizes, strides), got in zip(cases, fields, strict=True):
 # helpers read such a description. Look at your own blocks with them:
 # `graph = describe_block(vgg_block, (8, 8, 3), 6, 2)`, then `calls_of_type(graph,
 # "Conv2D")`, `path_calls(graph, end, start)` (every call between two tensors, in order)
-# or `graph["calls"][i]["config"]`.
+# or `graph["calls"][i]["config"]`. To compare your block's outputs with their own, the
+# tests first load weights they draw themselves into its layers (`weights_seed`, and
+# `made_up_weights` for the numbers), then run it on an input of theirs.
 
 
 # %% nbgrader={"grade": false, "grade_id": "graph_helpers", "locked": true, "schema_version": 3, "solution": false}
@@ -869,7 +871,7 @@ def as_list(tensors):
     return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
 
 
-def describe_model(model, probe=None, statistics=None, zero_kernels=False, weights=True):
+def describe_model(model, probe=None, weights=True):
     """A functional model's graph as plain data.
 
     Returns a dict with
@@ -884,25 +886,8 @@ def describe_model(model, probe=None, statistics=None, zero_kernels=False, weigh
       "params" (`count_params()`).
 
     A tensor is a pair (index of the call that computed it, index among its outputs).
-    With `zero_kernels`, "zero_kernel_output" is the output on `probe` with every Conv2D
-    kernel set to zero (then put back). `statistics`, a list of [gamma, beta, moving
-    mean, moving variance], is first loaded into the BatchNormalization layers, in order
-    (where the shapes fit).
     """
     operations = list(getattr(model, "operations", model.layers))  # Sequential: layers
-    if zero_kernels and probe is not None:
-        convs = [op for op in operations if isinstance(op, layers.Conv2D)]
-        kernels = [keras.ops.convert_to_numpy(conv.kernel) for conv in convs]
-        for conv in convs:
-            conv.kernel.assign(keras.ops.zeros_like(conv.kernel))
-        zero_kernel_output = to_numpy(model(probe, training=False))
-        for conv, kernel in zip(convs, kernels, strict=True):
-            conv.kernel.assign(kernel)
-    if statistics is not None:
-        norms = [op for op in operations if isinstance(op, layers.BatchNormalization)]
-        for norm, values in zip(norms, statistics, strict=False):
-            if [tuple(w.shape) for w in norm.weights] == [np.shape(v) for v in values]:
-                norm.set_weights([np.asarray(v) for v in values])
     # Every call (Node) the outputs depend on, found through the tensors' histories.
     nodes, stack = {}, [t._keras_history for t in [*model.inputs, *model.outputs]]
     while stack:
@@ -962,8 +947,6 @@ def describe_model(model, probe=None, statistics=None, zero_kernels=False, weigh
         value.update({id(t): np.asarray(probe) for t in model.inputs})
         for call, key in zip(calls, keys, strict=True):
             call["values"] = [value[id(t)] for t in nodes[key].outputs]
-        if zero_kernels:
-            graph["zero_kernel_output"] = zero_kernel_output
     return graph
 
 
@@ -973,11 +956,63 @@ def block_model(block, input_shape, *args, **kwargs):
     return keras.Model(inputs, block(inputs, *args, **kwargs)), inputs
 
 
-def describe_block(block, input_shape, *args, probe=None, statistics=None, zero_kernels=False,
-                   **kwargs):  # fmt: skip
-    """describe_model of block_model(block, input_shape, *args, **kwargs)."""
+def made_up_weights(graph, seed):
+    """Fresh weights for every call of a description, drawn from `seed`: one list of
+    float32 arrays per call, shaped like the call's weights (the same list for two calls of
+    one layer). A BatchNormalization layer gets [gamma, beta, moving mean, moving
+    variance] with positive scales and variances; other weights are scaled by their
+    fan-in so that the values stay of order one through a block."""
+    rng, drawn, weights = np.random.default_rng(seed), {}, []
+    for index, call in enumerate(graph["calls"]):
+        key = index if call["operation"] is None else call["operation"]
+        if key not in drawn:
+            shapes = [np.shape(array) for array in call["weights"]]
+            if "BatchNormalization" in call["kinds"] and len(shapes) == 4:
+                arrays = [
+                    rng.uniform(0.5, 1.5, shapes[0]),
+                    rng.normal(0.0, 0.5, shapes[1]),
+                    rng.normal(0.0, 0.5, shapes[2]),
+                    rng.uniform(0.5, 1.5, shapes[3]),
+                ]
+            else:
+                arrays = [
+                    rng.normal(0.0, 1.0, shape) / np.sqrt(max(1, int(np.prod(shape[:-1]))))
+                    for shape in shapes
+                ]
+            drawn[key] = [array.astype(np.float32) for array in arrays]
+        weights.append(drawn[key])
+    return weights
+
+
+def load_made_up_weights(model, seed):
+    """Sets every layer of `model` to made_up_weights(describe_model(model), seed)."""
+    graph = describe_model(model)
+    operations = list(getattr(model, "operations", model.layers))
+    for call, arrays in zip(graph["calls"], made_up_weights(graph, seed), strict=True):
+        if arrays and call["operation"] is not None:
+            operations[call["operation"]].set_weights(arrays)
+    return model
+
+
+def describe_block(block, input_shape, *args, probe=None, weights_seed=None, **kwargs):
+    """describe_model of block_model(block, input_shape, *args, **kwargs), after
+    load_made_up_weights(model, weights_seed) if a seed is given."""
     model, _ = block_model(block, input_shape, *args, **kwargs)
-    return describe_model(model, probe, statistics, zero_kernels)
+    if weights_seed is not None:
+        load_made_up_weights(model, weights_seed)
+    return describe_model(model, probe)
+
+
+def assert_made_up_weights(graph, seed, name):
+    """Fails unless every layer of the description holds made_up_weights(graph, seed): the
+    weights the test drew, so that its reference computes with the same numbers."""
+    for call, arrays in zip(graph["calls"], made_up_weights(graph, seed), strict=True):
+        held = [np.asarray(array, np.float32) for array in call["weights"]]
+        if len(held) != len(arrays) or not all(map(np.array_equal, held, arrays)):
+            raise AssertionError(
+                f"layer {call['name']!r} ({call['class']}) of {name} does not hold the weights "
+                "the test loaded into it: build the block from standard Keras layers"
+            )
 
 
 def calls_of_type(graph, type_name):
@@ -1086,10 +1121,13 @@ with answers:
 assert_output_shape(graph, (4, 5, 6), "the output of vgg_block(x of shape (8, 10, 3), 6, 2)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(10)
-for input_shape, filters, num_convs in [((8, 10, 3), 6, 2), ((9, 12, 4), 5, 3), ((6, 6, 2), 3, 1)]:
+for seed, (input_shape, filters, num_convs) in enumerate(
+    [((8, 10, 3), 6, 2), ((9, 12, 4), 5, 3), ((6, 6, 2), 3, 1)], start=100
+):
     x = rng.normal(size=(2, *input_shape)).astype(np.float32)
     with answers:
-        graph = describe_block(vgg_block, input_shape, filters, num_convs, probe=x)
+        graph = describe_block(vgg_block, input_shape, filters, num_convs, probe=x, weights_seed=seed)
+    assert_made_up_weights(graph, seed, f"vgg_block(x, {filters}, {num_convs})")
     calls = graph["calls"]
     (inputs,), (output,) = graph["inputs"], graph["outputs"]
     operations = path_calls(graph, output, inputs)
@@ -1112,7 +1150,7 @@ for input_shape, filters, num_convs in [((8, 10, 3), 6, 2), ((9, 12, 4), 5, 3), 
     assert calls[pools[0]]["config"]["pool_size"] == (2, 2) and calls[pools[0]]["config"][
         "strides"
     ] == (2, 2), "the pooling of a VGG block is 2x2 with stride 2"
-    # Same weights in a reference stack: the outputs must agree (ReLU included).
+    # The weights the test drew, in a reference stack: the outputs must agree.
     reference = keras.Sequential(
         [keras.Input(input_shape)]
         + [layers.Conv2D(filters, 3, padding="same", activation="relu") for _ in range(num_convs)]
@@ -1171,10 +1209,13 @@ def reference_inception(input_shape, f1, r3, f3, r5, f5, fp):
 
 
 expected_kernels = [[(1, 1)], [(1, 1), (3, 3)], [(1, 1), (5, 5)], [(1, 1)]]
-for input_shape, filters in [((7, 9, 12), (4, 3, 5, 2, 6, 7)), ((6, 5, 8), (2, 5, 3, 4, 6, 1))]:
+for seed, (input_shape, filters) in enumerate(
+    [((7, 9, 12), (4, 3, 5, 2, 6, 7)), ((6, 5, 8), (2, 5, 3, 4, 6, 1))], start=110
+):
     x = rng.normal(size=(2, *input_shape)).astype(np.float32)
     with answers:
-        graph = describe_block(inception_module, input_shape, *filters, probe=x)
+        graph = describe_block(inception_module, input_shape, *filters, probe=x, weights_seed=seed)
+    assert_made_up_weights(graph, seed, "the Inception module")
     calls = graph["calls"]
     (inputs,), (output,) = graph["inputs"], graph["outputs"]
     concatenations = calls_of_type(graph, "Concatenate")
@@ -1237,20 +1278,13 @@ with answers:
 assert_output_shape(graph, (6, 7, 8), "the output of residual_block(x of shape (6, 7, 8), 8)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(12)
-for input_shape in [(6, 7, 8), (5, 5, 4)]:
+for seed, input_shape in enumerate([(6, 7, 8), (5, 5, 4)], start=120):
     channels = input_shape[-1]
     x = rng.normal(size=(2, *input_shape)).astype(np.float32)
-    # Made-up batch statistics for the two BN layers: [gamma, beta, moving mean, variance].
-    statistics = [
-        [rng.uniform(0.5, 1.5, channels), rng.normal(size=channels)]
-        + [rng.normal(size=channels), rng.uniform(0.5, 1.5, channels)]
-        for _ in range(2)
-    ]
+    # Every weight drawn by the test, batch statistics of the BN layers included.
     with answers:
-        graph = describe_block(
-            residual_block, input_shape, channels, probe=x, statistics=statistics,
-            zero_kernels=True,
-        )  # fmt: skip
+        graph = describe_block(residual_block, input_shape, channels, probe=x, weights_seed=seed)
+    assert_made_up_weights(graph, seed, f"residual_block(x, {channels})")
     calls = graph["calls"]
     (inputs,), (output,) = graph["inputs"], graph["outputs"]
     additions = calls_of_type(graph, "Add")
@@ -1278,15 +1312,7 @@ for input_shape in [(6, 7, 8), (5, 5, 4)]:
         f"residual_block(x, {channels}) has {graph['params']} parameters, expected "
         f"{expected_params}: two 3x3 convolutions without bias, each with batch normalization"
     )
-    # With the main path's kernels set to zero, batch normalization (at inference, fresh
-    # statistics) outputs zeros, and the block reduces to ReLU(shortcut) = ReLU(x).
-    assert_close(
-        graph["zero_kernel_output"],
-        np.maximum(x, 0.0),
-        "the identity residual block with the convolution kernels set to zero",
-        hint="The output is ReLU(main path + x).",
-    )
-    # The same weights in a reference block, batch statistics made up: outputs must agree.
+    # The weights the test drew, in a reference block: the outputs must agree.
     student_layers = convs + layers_of(graph, main_operations, "BatchNormalization")
     reference_input = keras.Input(input_shape)
     conv_a, conv_b = (layers.Conv2D(channels, 3, padding="same", use_bias=False) for _ in "ab")
@@ -1317,32 +1343,30 @@ assert_output_shape(
 )
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(14)
-for input_shape, filters, stride in [
-    ((6, 7, 8), 16, 2),
-    ((6, 7, 8), 12, 1),
-    ((6, 7, 8), 8, 2),
-    ((9, 4, 3), 5, 2),
-]:
+for seed, (input_shape, filters, stride) in enumerate(
+    [
+        ((6, 7, 8), 16, 2),
+        ((6, 7, 8), 12, 1),
+        ((6, 7, 8), 8, 2),
+        ((9, 4, 3), 5, 2),
+    ],
+    start=130,
+):
     described = f"residual_block(x of shape {input_shape}, {filters}, stride={stride})"
     x = rng.normal(size=(2, *input_shape)).astype(np.float32)
-    # Made-up batch statistics for the three BN layers: [gamma, beta, moving mean, variance].
-    statistics = [
-        [rng.uniform(0.5, 1.5, filters), rng.normal(size=filters)]
-        + [rng.normal(size=filters), rng.uniform(0.5, 1.5, filters)]
-        for _ in range(3)
-    ]
     with answers:
         try:
             built, failure = block_model(residual_block, input_shape, filters, stride=stride), None
         except Exception as error:
             built = None
             failure = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
-        graph = None if built is None else describe_model(built[0], x, statistics)
+        graph = None if built is None else describe_model(load_made_up_weights(built[0], seed), x)
     if failure is not None:
         raise AssertionError(
             f"{described} failed ({failure}): when the stride or the channel count changes, "
             "x no longer has the main path's shape and the shortcut needs a projection"
         )
+    assert_made_up_weights(graph, seed, described)
     calls = graph["calls"]
     (inputs,), (output,) = graph["inputs"], graph["outputs"]
     expected_shape = layers.Conv2D(filters, 3, strides=stride, padding="same").compute_output_shape(
@@ -1383,7 +1407,7 @@ for input_shape, filters, stride in [
         f"{described} has {graph['params']} parameters, expected {expected_params}: "
         "three convolutions without bias, each followed by batch normalization"
     )
-    # The same weights in a reference block, batch statistics made up: outputs must agree.
+    # The weights the test drew, in a reference block: the outputs must agree.
     student_layers = [
         *main_convs,
         *layers_of(graph, main_path, "BatchNormalization"),
@@ -1420,11 +1444,16 @@ assert_output_shape(
 )
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(13)
-for input_shape, num_layers, growth_rate in [((5, 6, 4), 3, 5), ((4, 7, 6), 4, 3)]:
+for seed, (input_shape, num_layers, growth_rate) in enumerate(
+    [((5, 6, 4), 3, 5), ((4, 7, 6), 4, 3)], start=140
+):
     described = f"dense_block(x of shape {input_shape}, {num_layers}, {growth_rate})"
     x = rng.normal(size=(2, *input_shape)).astype(np.float32)
     with answers:
-        graph = describe_block(dense_block, input_shape, num_layers, growth_rate, probe=x)
+        graph = describe_block(
+            dense_block, input_shape, num_layers, growth_rate, probe=x, weights_seed=seed
+        )
+    assert_made_up_weights(graph, seed, described)
     calls = graph["calls"]
     channels = input_shape[-1]
     convs = calls_of_type(graph, "Conv2D")
@@ -1461,6 +1490,24 @@ for input_shape, num_layers, growth_rate in [((5, 6, 4), 3, 5), ((4, 7, 6), 4, 3
             f"channels {start} to {start + growth_rate - 1} of {described}",
             hint="Each layer's new features are appended after the features it saw.",
         )
+    # The weights the test drew, in a reference block: the outputs must agree.
+    norms = layers_of(graph, range(len(calls)), "BatchNormalization")
+    assert len(norms) == num_layers, f"{described} should have {num_layers} BatchNormalization layers"
+    reference_input = keras.Input(input_shape)
+    features = reference_input
+    for norm, conv in zip(norms, convs, strict=True):
+        reference_norm = layers.BatchNormalization()
+        reference_conv = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False)
+        new = reference_conv(layers.ReLU()(reference_norm(features)))
+        reference_norm.set_weights(calls[norm]["weights"])
+        reference_conv.set_weights(calls[conv]["weights"])
+        features = layers.Concatenate()([features, new])
+    assert_close(
+        output,
+        keras.Model(reference_input, features)(x, training=False),
+        f"{described} at inference",
+        hint="Each layer is batch normalization, then ReLU, then the 3x3 convolution.",
+    )
 ### END HIDDEN TESTS
 
 

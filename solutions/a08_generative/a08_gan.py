@@ -350,7 +350,9 @@ assert loud_logits.min() < 0.0 or loud_logits.max() > 1.0, (
 # `train_step` with small networks of their own, whose generator ignores z (so the test
 # knows the fakes without knowing your random numbers), once with the generator's
 # learning rate at zero and once with the discriminator's, and compare every weight with
-# an SGD step computed by `tf.GradientTape` and your loss functions.
+# an SGD step computed by `tf.GradientTape` and the **correct** losses, written inside
+# the tests: make your loss functions pass their own tests first, since a bug there also
+# shows in the `train_step` tests.
 
 # %% nbgrader={"grade": false, "grade_id": "gan", "locked": false, "schema_version": 3, "solution": true}
 class GAN(keras.Model):
@@ -420,7 +422,7 @@ class GAN(keras.Model):
 # discriminator. Under `with answers:`, `gan_train_step` runs one `train_step` of your GAN
 # built around them and returns the weights of both networks before and after it, and
 # the logs. The check then rebuilds the same networks from the weights before the step,
-# asks your loss function for its value and gradients at D's logits
+# computes the correct loss (its own, not yours) and its gradients at D's logits
 # (`value_and_gradients`), and carries those gradients to the weights with
 # `tf.GradientTape` (`sgd_step_through`).
 
@@ -562,6 +564,14 @@ assert isinstance(step["logs"], dict) and "d_loss" in step["logs"], (
     "train_step should return a dict with 'd_loss'"
 )
 ### BEGIN HIDDEN TESTS
+# The correct loss, computed here and never by your function: a train_step with a loss
+# of its own (zero, constant, wrong) cannot match this reference.
+def correct_discriminator_loss(real_logits, fake_logits):
+    real_term = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(real_logits), logits=real_logits)
+    fake_term = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros_like(fake_logits), logits=fake_logits)
+    return tf.reduce_mean(real_term) + tf.reduce_mean(fake_term)
+
+
 for batch, learning_rate, seed in [(8, 0.1, 10), (5, 0.3, 20)]:
     real = x_train[seed : seed + batch]
     with answers:
@@ -569,18 +579,14 @@ for batch, learning_rate, seed in [(8, 0.1, 10), (5, 0.3, 20)]:
     assert isinstance(step["logs"], dict) and "d_loss" in step["logs"], (
         "train_step should return a dict with 'd_loss'"
     )
-    # The same step outside your kernel: your discriminator_loss gives its value and its
-    # gradients at D's logits; tf.GradientTape carries them to D's weights.
+    # The same step outside your kernel: the correct discriminator loss gives its value
+    # and its gradients at D's logits; tf.GradientTape carries them to D's weights.
     reference_generator = with_weights(noise_free_generator(4, seed), step["before"]["generator"])
     reference_discriminator = with_weights(small_discriminator(seed + 1), step["before"]["discriminator"])
     fake = reference_generator(np.zeros((batch, 4), "float32"))
     real_logits = np.asarray(reference_discriminator(real))
     fake_logits = np.asarray(reference_discriminator(fake))
-    with answers:
-        d_loss = value_and_gradients(discriminator_loss, real_logits, fake_logits)
-    assert any(gradient is not None for gradient in d_loss[1]), (
-        "discriminator_loss is not differentiable: write it with keras.ops"
-    )
+    d_loss = value_and_gradients(correct_discriminator_loss, real_logits, fake_logits)
     expected = sgd_step_through(
         reference_discriminator.trainable_weights,
         lambda: [reference_discriminator(real), reference_discriminator(fake)],
@@ -591,7 +597,8 @@ for batch, learning_rate, seed in [(8, 0.1, 10), (5, 0.3, 20)]:
         step["logs"]["d_loss"],
         d_loss[0],
         f"logs['d_loss'] after one step (batch of {batch})",
-        hint="discriminator_loss takes the real logits first, then the fake ones.",
+        hint="discriminator_loss takes the real logits first, then the fake ones (and "
+        "should pass its own test).",
     )
     assert_weights(
         step["after"]["discriminator"],
@@ -616,6 +623,13 @@ assert isinstance(step["logs"], dict) and "g_loss" in step["logs"], (
     "train_step should return a dict with 'g_loss'"
 )
 ### BEGIN HIDDEN TESTS
+# The correct non-saturating loss, computed here and never by your function.
+def correct_generator_loss(fake_logits):
+    return tf.reduce_mean(
+        tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(fake_logits), logits=fake_logits)
+    )
+
+
 for batch, learning_rate, seed in [(8, 0.5, 30), (6, 1.0, 40)]:
     real = x_train[seed : seed + batch]
     with answers:
@@ -623,15 +637,13 @@ for batch, learning_rate, seed in [(8, 0.5, 30), (6, 1.0, 40)]:
     assert isinstance(step["logs"], dict) and "g_loss" in step["logs"], (
         "train_step should return a dict with 'g_loss'"
     )
-    # The same step outside your kernel: your generator_loss gives its value and its
-    # gradient at D's logits for the fakes; tf.GradientTape carries it through D to G.
+    # The same step outside your kernel: the correct generator loss gives its value and
+    # its gradient at D's logits for the fakes; tf.GradientTape carries it through D to G.
     reference_generator = with_weights(noise_free_generator(4, seed), step["before"]["generator"])
     reference_discriminator = with_weights(small_discriminator(seed + 1), step["before"]["discriminator"])
     noise = np.zeros((batch, 4), "float32")
     fake_logits = np.asarray(reference_discriminator(reference_generator(noise)))
-    with answers:
-        g_loss = value_and_gradients(generator_loss, fake_logits)
-    assert g_loss[1][0] is not None, "generator_loss is not differentiable: write it with keras.ops"
+    g_loss = value_and_gradients(correct_generator_loss, fake_logits)
     expected = sgd_step_through(
         reference_generator.trainable_weights,
         lambda: [reference_discriminator(reference_generator(noise))],
@@ -649,7 +661,8 @@ for batch, learning_rate, seed in [(8, 0.5, 30), (6, 1.0, 40)]:
         step["logs"]["g_loss"],
         g_loss[0],
         f"logs['g_loss'] after one step (batch of {batch})",
-        hint="Train the generator with generator_loss, the non-saturating loss.",
+        hint="Train the generator with generator_loss, the non-saturating loss (which "
+        "should pass its own test).",
     )
     assert_weights(
         step["after"]["generator"],

@@ -435,8 +435,9 @@ assert difference < 5 * standard_error + 1e-3, (
 #
 # The tests build your VAE around small encoders and decoders of their own and replace
 # `vae.sampling` by a layer with known noise, then compare one `train_step` with the
-# same step computed by `tf.GradientTape` and your `reconstruction_loss` and
-# `gaussian_kl`.
+# same step computed by `tf.GradientTape` and the **correct** reconstruction loss and KL,
+# written inside the tests: make `reconstruction_loss` and `gaussian_kl` pass their own
+# tests first, since a bug in either also shows in the `train_step` tests.
 
 # %% nbgrader={"grade": false, "grade_id": "vae", "locked": false, "schema_version": 3, "solution": true}
 def reconstruction_loss(x, logits):
@@ -528,16 +529,16 @@ class VAE(keras.Model):
 # sampling layer whose noise ε is fixed by the test. Under `with answers:`,
 # `vae_train_step` runs one `train_step` of your VAE built around them and returns the
 # weights before and after it, and the logs. The check then rebuilds the same networks
-# from the weights before the step, asks your `reconstruction_loss` and `gaussian_kl`
-# for their values and gradients at its outputs (`value_and_gradients`), and carries
-# those gradients to the weights with `tf.GradientTape` (`sgd_step_through`).
+# from the weights before the step, computes the correct losses (its own, not yours) and
+# their gradients at the step's outputs (`value_and_gradients`), and carries those
+# gradients to the weights with `tf.GradientTape` (`sgd_step_through`).
 
 # %% nbgrader={"grade": false, "grade_id": "vae_test_tools", "locked": true, "schema_version": 3, "solution": false}
 def small_encoder(latent_dim, seed):
     """A tiny seeded encoder with the interface of build_encoder.
 
-    Its log-variances start between about 0.3 and 0.9, so that a wrong KL formula gives
-    finite numbers and fails its own tests only.
+    Its log-variances start between about 0.3 and 0.9, so that a wrong KL formula (one
+    taking the log of log_var, say) gives finite numbers and a clear failure.
     """
     inputs = keras.Input((8, 8, 1))
     hidden = keras.layers.Flatten()(inputs)
@@ -752,6 +753,18 @@ assert isinstance(step["logs"], dict) and "loss" in step["logs"], (
     "train_step should return a dict with the key 'loss'"
 )
 ### BEGIN HIDDEN TESTS
+# The correct losses, computed here and never by your functions: a train_step with
+# losses of its own (zero, constant, wrong) cannot match this reference.
+def correct_reconstruction_loss(x, logits):
+    per_pixel = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits)
+    return tf.reduce_mean(tf.reduce_sum(per_pixel, axis=[1, 2, 3]))
+
+
+def correct_kl(mean, log_var):
+    per_dimension = 0.5 * (tf.exp(log_var) + tf.square(mean) - 1.0 - log_var)
+    return tf.reduce_mean(tf.reduce_sum(per_dimension, axis=1))
+
+
 # The visible case, and a second model with another latent size and batch.
 cases = [
     (2, (1, 3, 0), batch, epsilon, 0.05, ""),
@@ -763,7 +776,7 @@ for latent_dim, seeds, batch, epsilon, learning_rate, where in cases:
     assert isinstance(step["logs"], dict) and "loss" in step["logs"], (
         "train_step should return a dict with the key 'loss'"
     )
-    # The same step outside your kernel: your loss functions give their values and their
+    # The same step outside your kernel: the correct losses give their values and their
     # gradients at this step's outputs; tf.GradientTape carries them to the weights.
     reference_encoder = with_weights(small_encoder(latent_dim, seeds[0]), step["before"]["encoder"])
     reference_decoder = with_weights(small_decoder(latent_dim, seeds[1]), step["before"]["decoder"])
@@ -771,20 +784,15 @@ for latent_dim, seeds, batch, epsilon, learning_rate, where in cases:
         np.asarray(output)
         for output in vae_outputs(reference_encoder, reference_decoder, batch, epsilon)
     )
-    with answers:
-        reconstruction = value_and_gradients(reconstruction_loss, batch, logits)
-        kl = value_and_gradients(gaussian_kl, mean, log_var)
+    reconstruction = value_and_gradients(correct_reconstruction_loss, batch, logits)
+    kl = value_and_gradients(correct_kl, mean, log_var)
     output_gradients = [reconstruction[1][1], kl[1][0], kl[1][1]]
-    for loss_name, (_, gradients) in [("reconstruction_loss", reconstruction), ("gaussian_kl", kl)]:
-        assert any(gradient is not None for gradient in gradients), (
-            f"{loss_name} is not differentiable: write it with keras.ops"
-        )
     assert_close(
         step["logs"]["loss"],
         reconstruction[0] + kl[0],
         f"logs['loss'] after one train_step{where}",
         hint="The loss is reconstruction_loss + gaussian_kl, computed on the decoded sample of "
-        "self.sampling.",
+        "self.sampling. If either function fails its own test, fix it first.",
     )
     expected = sgd_step_through(
         reference_encoder.trainable_weights + reference_decoder.trainable_weights,
@@ -799,7 +807,8 @@ for latent_dim, seeds, batch, epsilon, learning_rate, where in cases:
             reference,
             f"the {network} after one SGD step{where}",
             hint="Differentiate reconstruction + KL with respect to self.trainable_weights and "
-            "apply the gradients with self.optimizer.",
+            "apply the gradients with self.optimizer (with reconstruction_loss and "
+            "gaussian_kl passing their own tests).",
         )
 ### END HIDDEN TESTS
 
@@ -831,24 +840,24 @@ with answers:
     second_logs = logs_as_data(twin_vae.train_step(tf.constant(second_batch)))
     checked_vae.reset_metrics()
     after_reset = [(metric.name, to_numpy(metric.result())) for metric in checked_vae.metrics]
-# Your loss functions on the first step's outputs, computed from the weights before it.
+# The correct loss terms of the first step, computed from the weights before it.
 reference_encoder = with_weights(small_encoder(2, 1), before["encoder"])
 reference_decoder = with_weights(small_decoder(2, 3), before["decoder"])
-logits, mean, log_var = (
-    np.asarray(output)
-    for output in vae_outputs(reference_encoder, reference_decoder, first_batch, epsilon)
-)
-with answers:
-    expected_terms = {
-        "reconstruction_loss": to_numpy(reconstruction_loss(first_batch, logits)),
-        "kl_loss": to_numpy(gaussian_kl(mean, log_var)),
-    }
+logits, mean, log_var = vae_outputs(reference_encoder, reference_decoder, first_batch, epsilon)
+per_pixel = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant(first_batch), logits=logits)
+expected_terms = {
+    "reconstruction_loss": np.asarray(tf.reduce_mean(tf.reduce_sum(per_pixel, axis=[1, 2, 3]))),
+    "kl_loss": np.asarray(
+        tf.reduce_mean(tf.reduce_sum(0.5 * (tf.exp(log_var) + tf.square(mean) - 1.0 - log_var), axis=1))
+    ),
+}
 for name in ("reconstruction_loss", "kl_loss"):
     assert_close(
         first_logs[name],
         expected_terms[name],
         f"logs['{name}'] after the first step",
-        hint="Update the tracker of each term with that term's value for the batch.",
+        hint="Update the tracker of each term with that term's value for the batch "
+        "(with reconstruction_loss and gaussian_kl passing their own tests).",
     )
 # The twin's second step, after a reset, gives the second batch's own values.
 for name in ("loss", "reconstruction_loss", "kl_loss"):
