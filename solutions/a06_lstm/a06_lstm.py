@@ -1207,11 +1207,16 @@ with answers:
     predictions = to_numpy(make_memory_model(keras.layers.SimpleRNN(3), 9)(probe_x))
 assert_shape(predictions, (6, 1), "the predictions of make_memory_model")
 ### BEGIN HIDDEN TESTS
-# a GRU(4) with known weights, in your model and alone
+# a GRU(4) and a Dense(1) with known weights, in your model and alone
+weights_rng = np.random.default_rng(8)
 reference_gru = keras.layers.GRU(4)
 reference_gru.build((None, 9, 2))
-gru_weights = random_cell_weights(reference_gru.cell, np.random.default_rng(8))
+gru_weights = random_cell_weights(reference_gru.cell, weights_rng)
 load_cell_weights(reference_gru.cell, gru_weights)
+gru_outputs = to_numpy(reference_gru(probe_x))
+dense_kernel = weights_rng.normal(0.0, 1.0, size=(4, 1)).astype("float32")
+# a bias that puts the predictions on both sides of 0
+dense_weights = [dense_kernel, -np.median(gru_outputs @ dense_kernel, axis=0).astype("float32")]
 with answers:
     probe_layer = keras.layers.GRU(4)
     probe_layer.build((None, 9, 2))
@@ -1219,8 +1224,9 @@ with answers:
     probe_model = make_memory_model(probe_layer, 9, learning_rate=0.005, max_norm=0.3)
     layer_in_model = any(layer is probe_layer for layer in probe_model.layers)
     input_shape = tuple(probe_model.input_shape)
-    dense_kernel = to_numpy(probe_model.layers[-1].kernel)
-    dense_bias = to_numpy(probe_model.layers[-1].bias)
+    dense_shapes = [tuple(weight.shape) for weight in probe_model.layers[-1].weights]
+    if dense_shapes == [weight.shape for weight in dense_weights]:
+        probe_model.layers[-1].set_weights(dense_weights)
     probe_predictions = probe_model(probe_x)
     gru_predictions = to_numpy(probe_predictions)
     is_adam = isinstance(probe_model.optimizer, keras.optimizers.Adam)
@@ -1229,7 +1235,11 @@ with answers:
     compiled_loss = to_numpy(probe_model.compute_loss(probe_x, probe_y, probe_predictions))
 assert layer_in_model, "the model should contain the recurrent layer it was given"
 assert input_shape == (None, 9, 2), "the model takes sequences of (length, 2)"
-expected = ops.matmul(reference_gru(probe_x), dense_kernel) + dense_bias
+assert [tuple(shape) for shape in dense_shapes] == [(4, 1), (1,)], (
+    "the last layer of the model should be Dense(1), with a kernel and a bias, on the "
+    "recurrent layer's output"
+)
+expected = gru_outputs @ dense_weights[0] + dense_weights[1]
 assert_close(
     gru_predictions,
     expected,
