@@ -804,6 +804,19 @@ assert_close(
     "a model with a frozen BatchNorm, training=True against training=False",
     hint="A frozen batch norm layer runs in inference mode: check self.trainable in call().",
 )
+# The same frozen model with Keras's layer, trained here: the outputs must agree.
+reference_frozen = keras.layers.BatchNormalization(momentum=0.5)
+reference_frozen_model = small_model(reference_frozen)
+load_batchnorm_weights(reference_frozen, frozen_weights)
+reference_frozen.trainable = False
+compile_and_fit(reference_frozen_model, x_small, y_small, epochs=1)
+assert_close(
+    output_inference,
+    reference_frozen_model(x_small, training=False),
+    "the output of a model with a frozen BatchNorm after model.fit",
+    tol="training",
+    hint="A frozen layer still normalizes: with its moving statistics, as in inference mode.",
+)
 ### END HIDDEN TESTS
 
 
