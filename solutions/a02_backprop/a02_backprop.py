@@ -907,6 +907,57 @@ def run_mlp(model, x, labels):
     return {"spec": spec, "logits": logits, "input_gradient": input_gradient, "grads": grads}
 
 
+def load_mlp_params(model, params):
+    """Puts the weights and biases a test drew, `params` (one {"w": ..., "b": ...} per
+    affine layer, first to last), into the affine layers of `model`; returns the model."""
+    affine = model.affine_layers()
+    if len(affine) != len(params):
+        raise ValueError(
+            f"the model has {len(affine)} Affine layers where the test expects {len(params)}"
+        )
+    for layer, values in zip(affine, params, strict=True):
+        layer.params["w"] = np.array(values["w"], dtype=np.float64)
+        layer.params["b"] = np.array(values["b"], dtype=np.float64)
+    return model
+
+
+def draw_mlp_params(rng, sizes, scale=0.5):
+    """Weights and biases for the affine layers between consecutive `sizes`, drawn by a
+    test: Gaussian, of standard deviation `scale` for the weights and 0.1 for the biases."""
+    return [
+        {"w": scale * rng.normal(size=(fan_in, fan_out)), "b": 0.1 * rng.normal(size=fan_out)}
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+def expected_spec(activation, params):
+    """The spec of `build_mlp(sizes, activation)` once `load_mlp_params(model, params)`."""
+    kind = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}
+    spec = []
+    for index, values in enumerate(params):
+        spec.append({"kind": "Affine", "params": {"w": values["w"], "b": values["b"]}})
+        if index < len(params) - 1:
+            spec.append({"kind": kind[activation], "params": {}})
+            if activation == "leaky_relu":
+                spec[-1]["negative_slope"] = 0.01
+    return spec
+
+
+def check_spec(spec, expected, name):
+    """Checks that a model's spec has the layers of `expected` and holds its parameters."""
+    kinds = [entry["kind"] for entry in spec]
+    assert kinds == [entry["kind"] for entry in expected], (
+        f"{name}: the model has the layers {kinds}: build_mlp puts an Affine layer between "
+        "consecutive sizes and the activation after every Affine layer but the last"
+    )
+    pairs = zip(affine_params(spec), affine_params(expected), strict=True)
+    for index, (got, want) in enumerate(pairs):
+        for key in ("w", "b"):
+            assert np.array_equal(got[key], want[key]), (
+                f"{name}: Affine layer {index} does not hold the {key} the test loaded into it"
+            )
+
+
 # %% nbgrader={"grade": true, "grade_id": "test_init_weights", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 with answers:
     init_rng = np.random.default_rng(9)  # made here: a generator is not data
@@ -994,10 +1045,15 @@ for sizes, activation in [
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_mlp_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-def check_mlp_results(results, x, labels, name):
-    """Your forward and backward pass (`run_mlp`) against TensorFlow's on the same weights."""
-    reference = tape_mlp(results["spec"], x, labels)
+def check_mlp_results(results, x, labels, expected, name):
+    """Your forward and backward pass (`run_mlp`) against TensorFlow's on the weights the
+    test loaded, `expected` being the spec the model should have."""
+    check_spec(results["spec"], expected, name)
+    reference = tape_mlp(expected, x, labels)
     assert_close(results["logits"], reference["logits"], f"{name}: forward(x)")
+    assert len(results["grads"]) == len(reference["weight_gradients"]), (
+        f"{name}: expected the grads of every Affine layer"
+    )
     for index, grads in enumerate(results["grads"]):
         for key, gradients in [("w", "weight_gradients"), ("b", "bias_gradients")]:
             assert_close(
@@ -1010,16 +1066,21 @@ def check_mlp_results(results, x, labels, name):
 
 rng = np.random.default_rng(10)
 x, labels = rng.normal(size=(7, 6)), rng.integers(0, 3, size=7)
+params = draw_mlp_params(rng, [6, 5, 4, 3])
 with answers:
-    results = run_mlp(build_mlp([6, 5, 4, 3], "relu", "he", seed=1), x, labels)
-check_mlp_results(results, x, labels, "relu MLP")
+    model = load_mlp_params(build_mlp([6, 5, 4, 3], "relu", "he", seed=1), params)
+    results = run_mlp(model, x, labels)
+check_mlp_results(results, x, labels, expected_spec("relu", params), "relu MLP")
 ### BEGIN HIDDEN TESTS
 for activation in ["tanh", "sigmoid", "leaky_relu", "relu"]:
     sizes = [6, 8, 7, 5, 3]
     x, labels = rng.normal(size=(9, 6)), rng.integers(0, 3, size=9)
+    params = draw_mlp_params(rng, sizes)
     with answers:
-        results = run_mlp(build_mlp(sizes, activation, "xavier", seed=2), x, labels)
-    check_mlp_results(results, x, labels, f"{activation} MLP {sizes}")
+        model = load_mlp_params(build_mlp(sizes, activation, "xavier", seed=2), params)
+        results = run_mlp(model, x, labels)
+    name = f"{activation} MLP {sizes}"
+    check_mlp_results(results, x, labels, expected_spec(activation, params), name)
 ### END HIDDEN TESTS
 
 
@@ -1094,6 +1155,20 @@ assert_close(
 )
 shapes = [params["w"].shape for params in affine_params(untrained_spec)]
 assert shapes == [(64, 64), (64, 10)], "untrained_model should be build_mlp([64, 64, 10], ...)"
+kinds = [entry["kind"] for entry in untrained_spec]
+assert kinds == ["Affine", "ReLU", "Affine"], (
+    f"untrained_model has the layers {kinds}: build it with build_mlp([64, 64, 10], 'relu', ...)"
+)
+# The loss below is recomputed from your untrained weights: they must be He weights.
+for index, params in enumerate(affine_params(untrained_spec)):
+    fan_in = params["w"].shape[0]
+    assert_close(
+        np.std(params["w"]),
+        np.sqrt(2.0 / fan_in),
+        f"the standard deviation of the weights of Affine {index} of untrained_model",
+        tol=Tolerance(rtol=0.2, atol=0.0),
+        hint="Build untrained_model with He initialization, as the instructions say.",
+    )
 reference = tape_mlp(untrained_spec, x_train, y_train)["loss"]
 assert_close(
     losses["initial_loss"],
@@ -1356,18 +1431,35 @@ def reference_stds(spec, x):
 
 rng = np.random.default_rng(12)
 x = rng.normal(size=(32, 8))
+params = draw_mlp_params(rng, [8, 6, 6, 3])
 with answers:
-    small_mlp = build_mlp([8, 6, 6, 3], "tanh", "xavier", seed=5)
+    small_mlp = load_mlp_params(build_mlp([8, 6, 6, 3], "tanh", "xavier", seed=5), params)
     stds = activation_stds(small_mlp, x)
     spec = mlp_spec(small_mlp)
+expected = expected_spec("tanh", params)
+check_spec(spec, expected, "build_mlp([8, 6, 6, 3], 'tanh')")
 assert len(stds) == 2, f"expected one standard deviation per activation layer (2), got {len(stds)}"
 assert_close(
-    np.array(stds) / reference_stds(spec, x),
+    np.array(stds) / reference_stds(expected, x),
     np.ones(2),
     "activation_stds relative to TensorFlow's",
     hint="Measure the output of each activation layer, not of the affine layers.",
 )
 ### BEGIN HIDDEN TESTS
+def scheme_params(rng, sizes, scheme):
+    """Weights drawn by the test with the standard deviation of `scheme`, zero biases."""
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+        std = {
+            "small": 0.01,
+            "large": 1.0,
+            "xavier": np.sqrt(2.0 / (fan_in + fan_out)),
+            "he": np.sqrt(2 / fan_in),
+        }[scheme]
+        params.append({"w": std * rng.normal(size=(fan_in, fan_out)), "b": np.zeros(fan_out)})
+    return params
+
+
 x = rng.normal(size=(128, 128))
 measured = {}
 for activation, scheme in [
@@ -1378,18 +1470,24 @@ for activation, scheme in [
     ("relu", "xavier"),
     ("relu", "he"),
 ]:
+    params = scheme_params(rng, [128] * 11 + [10], scheme)
     with answers:
         deep = build_mlp([128] * 11 + [10], activation, scheme, seed=7)
-        deep_stds = activation_stds(deep, x)
-        deep_spec = mlp_spec(deep)
-    stds = np.array(deep_stds)
+        deep_init = affine_params(mlp_spec(deep))  # the weights your init_weights drew
+        deep_stds = activation_stds(load_mlp_params(deep, params), x)
+        deep_kinds = [type(layer).__name__ for layer in deep.layers]
+    expected = expected_spec(activation, params)
+    assert deep_kinds == [entry["kind"] for entry in expected], (
+        f"build_mlp([128] * 11 + [10], {activation!r}) has the layers {deep_kinds}"
+    )
     assert_close(
-        stds / reference_stds(deep_spec, x),
+        np.array(deep_stds) / reference_stds(expected, x),
         np.ones(10),
         f"activation_stds of the {activation} network with {scheme!r} weights, relative to "
         "TensorFlow's",
     )
-    measured[activation, scheme] = stds
+    # The effect of your initialization, measured by TensorFlow on your initial weights.
+    measured[activation, scheme] = reference_stds(expected_spec(activation, deep_init), x)
 ratio = {key: stds[-1] / stds[0] for key, stds in measured.items()}
 expectations = [
     (ratio["tanh", "small"] < 1e-6, "with 'small' weights, tanh activations should shrink to 0"),
@@ -1437,16 +1535,33 @@ def reference_norms(spec, x, labels):
 
 rng = np.random.default_rng(13)
 x, labels = rng.normal(size=(16, 8)), rng.integers(0, 3, size=16)
+params = draw_mlp_params(rng, [8, 6, 5, 3])
+expected_sigmoid = expected_spec("sigmoid", params)
+output_gradient = tape_mlp(expected_sigmoid, x, labels)["output_gradient"]
 with answers:
-    sigmoid_mlp = build_mlp([8, 6, 5, 3], "sigmoid", "xavier", seed=6)
+    sigmoid_mlp = load_mlp_params(build_mlp([8, 6, 5, 3], "sigmoid", "xavier", seed=6), params)
     spec = mlp_spec(sigmoid_mlp)
-    norms = weight_gradient_norms(sigmoid_mlp, x, tape_mlp(spec, x, labels)["output_gradient"])
-expected = reference_norms(spec, x, labels)
+    norms = weight_gradient_norms(sigmoid_mlp, x, output_gradient)
+check_spec(spec, expected_sigmoid, "build_mlp([8, 6, 5, 3], 'sigmoid')")
+expected = reference_norms(expected_sigmoid, x, labels)
 assert len(norms) == 3, f"expected one norm per affine layer (3), got {len(norms)}"
 assert_close(
     np.array(norms) / expected, np.ones(3), "weight_gradient_norms relative to TensorFlow's"
 )
 ### BEGIN HIDDEN TESTS
+def scheme_params(rng, sizes, scheme):
+    """Weights drawn by the test with the standard deviation of `scheme`, zero biases."""
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+        std = {
+            "large": 1.0,
+            "xavier": np.sqrt(2.0 / (fan_in + fan_out)),
+            "he": np.sqrt(2 / fan_in),
+        }[scheme]
+        params.append({"w": std * rng.normal(size=(fan_in, fan_out)), "b": np.zeros(fan_out)})
+    return params
+
+
 measured = {}
 for activation, scheme, data in [
     ("sigmoid", "xavier", x_train[256:512]),
@@ -1454,20 +1569,24 @@ for activation, scheme, data in [
     ("tanh", "large", rng.normal(size=(128, 64))),
 ]:
     labels = y_train[256 : 256 + len(data)]
+    params = scheme_params(rng, [64] * 11 + [10], scheme)
+    deep_expected = expected_spec(activation, params)
+    output_gradient = tape_mlp(deep_expected, data, labels)["output_gradient"]
     with answers:
         deep = build_mlp([64] * 11 + [10], activation, scheme, seed=8)
-        deep_spec = mlp_spec(deep)
-        deep_norms = weight_gradient_norms(
-            deep, data, tape_mlp(deep_spec, data, labels)["output_gradient"]
-        )
-    expected = reference_norms(deep_spec, data, labels)
-    norms = np.array(deep_norms)
+        deep_init = affine_params(mlp_spec(deep))  # the weights your init_weights drew
+        deep_norms = weight_gradient_norms(load_mlp_params(deep, params), data, output_gradient)
+        deep_kinds = [type(layer).__name__ for layer in deep.layers]
+    assert deep_kinds == [entry["kind"] for entry in deep_expected], (
+        f"build_mlp([64] * 11 + [10], {activation!r}) has the layers {deep_kinds}"
+    )
     assert_close(
-        norms / expected,
+        np.array(deep_norms) / reference_norms(deep_expected, data, labels),
         np.ones(11),
         f"weight_gradient_norms of the deep {activation} network, relative to TensorFlow's",
     )
-    measured[activation] = norms
+    # The effect of your initialization, measured by TensorFlow on your initial weights.
+    measured[activation] = reference_norms(expected_spec(activation, deep_init), data, labels)
 sigmoid, relu, tanh_large = measured["sigmoid"], measured["relu"], measured["tanh"]
 assert sigmoid[0] < 1e-3 * sigmoid[-1], (
     "in the deep sigmoid network the first layer's gradient should be far smaller than the last's"
@@ -1558,15 +1677,18 @@ assert units == [5, 4], f"expected Dense layers of 5 and 4 units, got {units}"
 ### BEGIN HIDDEN TESTS
 for sizes, activation in [([6, 5, 4], "relu"), ([7, 6, 6, 3], "tanh"), ([5, 8, 2], "sigmoid")]:
     x = rng.normal(size=(9, sizes[0]))
+    params = draw_mlp_params(rng, sizes)
     with answers:
-        numpy_twin = build_mlp(sizes, activation, "xavier", seed=3)
+        numpy_twin = load_mlp_params(build_mlp(sizes, activation, "xavier", seed=3), params)
         keras_twin = build_keras_mlp(sizes, activation)
         copy_weights(numpy_twin, keras_twin)
         keras_logits = keras_twin(x)
         numpy_spec = mlp_spec(numpy_twin)
+    expected = expected_spec(activation, params)
+    check_spec(numpy_spec, expected, f"build_mlp({sizes}, {activation!r})")
     assert_close(
         keras_logits,
-        tape_mlp(numpy_spec, x, np.zeros(9, dtype=np.int64))["logits"],
+        tape_mlp(expected, x, np.zeros(9, dtype=np.int64))["logits"],
         f"logits of the Keras {activation} model after copy_weights",
         hint="The last Dense layer outputs logits: no activation there.",
     )
@@ -1574,11 +1696,12 @@ for sizes, activation in [([6, 5, 4], "relu"), ([7, 6, 6, 3], "tanh"), ([5, 8, 2
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_keras_gradients", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-def check_keras_gradients(sizes, activation, x, labels):
-    """Checks keras_gradients against your NumPy backward pass on the same weights, and
-    returns the Keras model's Dense layers (activation and weights) and its gradients."""
+def check_keras_gradients(sizes, activation, x, labels, params):
+    """Checks keras_gradients and your NumPy backward pass, on the weights `params` that
+    the test loads into the twins, against TensorFlow; returns the Keras model's Dense
+    layers (activation and weights) and its gradients."""
     with answers:
-        numpy_twin = build_mlp(sizes, activation, "xavier", seed=4)
+        numpy_twin = load_mlp_params(build_mlp(sizes, activation, "xavier", seed=4), params)
         keras_twin = build_keras_mlp(sizes, activation)
         copy_weights(numpy_twin, keras_twin)
         gradients = keras_gradients(keras_twin, x, labels)
@@ -1589,20 +1712,31 @@ def check_keras_gradients(sizes, activation, x, labels):
         ]
         # Your NumPy backward pass, started from TensorFlow's dL/dlogits.
         numpy_results = run_mlp(numpy_twin, x, labels)
+    expected = expected_spec(activation, params)
+    check_spec(numpy_results["spec"], expected, f"build_mlp({sizes}, {activation!r})")
+    reference = tape_mlp(expected, x, labels)
     assert len(gradients) == 2 * (len(sizes) - 1), "one gradient per kernel and per bias"
+    assert len(numpy_results["grads"]) == len(sizes) - 1, "expected the grads of every Affine layer"
+    weight_names = {"w": "kernel", "b": "bias"}
     for index, grads in enumerate(numpy_results["grads"]):
-        for offset, name in enumerate(["w", "b"]):
+        for offset, (name, key) in enumerate([("w", "weight_gradients"), ("b", "bias_gradients")]):
+            assert_close(
+                grads[name],
+                reference[key][index],
+                f"{activation}: your dL/d{name} of Affine {index}",
+            )
             assert_close(
                 gradients[2 * index + offset],
-                grads[name],
-                f"{activation}: Keras gradient of Dense {index} against your dL/d{name}",
+                reference[key][index],
+                f"{activation}: keras_gradients for the {weight_names[name]} of Dense {index}",
             )
     return keras_dense, gradients
 
 
 rng = np.random.default_rng(15)
 x, labels = rng.normal(size=(8, 6)), rng.integers(0, 4, size=8)
-keras_dense, gradients = check_keras_gradients([6, 5, 4], "relu", x, labels)
+params = draw_mlp_params(rng, [6, 5, 4])
+keras_dense, gradients = check_keras_gradients([6, 5, 4], "relu", x, labels, params)
 ### BEGIN HIDDEN TESTS
 def tape_dense_stack(dense_layers, x, labels):
     """TensorFlow's gradients of the mean cross-entropy, the outputs taken as logits, of
@@ -1612,9 +1746,6 @@ def tape_dense_stack(dense_layers, x, labels):
     with tf.GradientTape() as tape:
         h = tf.constant(x, dtype=tf.float32)
         for index, layer in enumerate(dense_layers):
-            assert isinstance(layer["activation"], str), (
-                "give each Dense layer its activation by name"
-            )
             kernel, bias = variables[2 * index], variables[2 * index + 1]
             h = keras.activations.get(layer["activation"])(h @ kernel + bias)
         loss = tf_mean_cross_entropy(h, labels)
@@ -1624,9 +1755,29 @@ def tape_dense_stack(dense_layers, x, labels):
 for sizes, activation in [([7, 6, 6, 3], "tanh"), ([5, 8, 2], "sigmoid"), ([64, 32, 10], "relu")]:
     x = x_train[:20, : sizes[0]] if sizes[0] == 64 else rng.normal(size=(12, sizes[0]))
     labels = y_train[:20] if sizes[0] == 64 else rng.integers(0, sizes[-1], size=12)
-    keras_dense, gradients = check_keras_gradients(sizes, activation, x, labels)
-    # keras_gradients against TensorFlow directly, on the Dense layers of the Keras model.
-    expected = tape_dense_stack(keras_dense, x, labels)
+    params = draw_mlp_params(rng, sizes, scale=0.5 if sizes[0] < 64 else 0.2)
+    keras_dense, gradients = check_keras_gradients(sizes, activation, x, labels, params)
+    # The Keras model as the test expects it: the weights it loaded, in float32.
+    expected_dense = [
+        {
+            "activation": activation if index < len(params) - 1 else "linear",
+            "weights": [values["w"].astype(np.float32), values["b"].astype(np.float32)],
+        }
+        for index, values in enumerate(params)
+    ]
+    assert len(keras_dense) == len(expected_dense), "one Dense layer per Affine layer"
+    for index, (got, want) in enumerate(zip(keras_dense, expected_dense, strict=True)):
+        assert isinstance(got["activation"], str), "give each Dense layer its activation by name"
+        assert got["activation"] == want["activation"], (
+            f"Dense {index} has the activation {got['activation']!r}: the hidden Dense layers "
+            "use the network's activation, and the last one none, as it outputs logits"
+        )
+        for weight, loaded in zip(got["weights"], want["weights"], strict=True):
+            assert np.array_equal(weight, loaded), (
+                f"Dense {index} does not hold the weights of Affine {index} after copy_weights"
+            )
+    # keras_gradients against TensorFlow directly, in float32.
+    expected = tape_dense_stack(expected_dense, x, labels)
     for got, want in zip(gradients, expected, strict=True):
         assert_close(
             got, want, "keras_gradients", hint="The mean loss over the batch, from logits."

@@ -1318,6 +1318,11 @@ assert plain_parameters == 85002, (
     "layers of 256 units and 10 outputs"
 )
 ### BEGIN HIDDEN TESTS
+# Kernels drawn by the test, loaded into the Dense layers before the penalty is measured.
+rng = np.random.default_rng(60)
+test_kernels = [
+    (0.1 * rng.normal(size=shape)).astype("float32") for shape in [(64, 256), (256, 256), (256, 10)]
+]
 with answers:
     unregularized = build_mlp()
     plain_has_dropout = any(isinstance(layer, InvertedDropout) for layer in unregularized.layers)
@@ -1326,11 +1331,10 @@ with answers:
     dropout_rates = [
         layer.rate for layer in regularized.layers if isinstance(layer, InvertedDropout)
     ]
-    kernels = [
-        layer.kernel.numpy()
-        for layer in regularized.layers
-        if isinstance(layer, keras.layers.Dense)
-    ]
+    dense_layers = [layer for layer in regularized.layers if isinstance(layer, keras.layers.Dense)]
+    for layer, kernel in zip(dense_layers, test_kernels, strict=False):  # counted below
+        layer.kernel.assign(kernel)
+    kernels = [layer.kernel.numpy() for layer in dense_layers]
     penalty = sum(float(loss) for loss in regularized.losses)
     logits = to_numpy(regularized(x_train[:5], training=False))
     default_logits = to_numpy(regularized(x_train[:5]))
@@ -1340,9 +1344,13 @@ assert len(dropout_rates) == 2 and all(rate == 0.3 for rate in dropout_rates), (
     "build_mlp(dropout_rate=0.3) should have an InvertedDropout(0.3) after each hidden layer"
 )
 assert len(kernels) == 3, "build_mlp should have three Dense layers"
+for index, (kernel, loaded) in enumerate(zip(kernels, test_kernels, strict=True)):
+    assert np.array_equal(kernel, loaded), (
+        f"Dense layer {index} does not hold the kernel the test loaded into it"
+    )
 assert_close(
     penalty,
-    0.01 * sum(np.sum(kernel**2) for kernel in kernels),
+    0.01 * sum(np.sum(kernel.astype(np.float64) ** 2) for kernel in test_kernels),
     "the L2 penalty of build_mlp(l2_factor=0.01)",
     hint="Every Dense kernel gets keras.regularizers.L2(l2_factor); biases do not.",
 )
