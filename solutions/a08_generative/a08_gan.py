@@ -51,6 +51,14 @@ from keras import ops
 
 import course
 from course.checks import answers, assert_close, assert_shape, to_numpy
+from course.steps import (
+    assert_weights_close,
+    logs_as_data,
+    sgd_step_through,
+    value_and_gradients,
+    weight_values,
+    with_weights,
+)
 from course.data import load_digits
 
 course.setup(seed=0)
@@ -424,7 +432,8 @@ class GAN(keras.Model):
 # the logs. The check then rebuilds the same networks from the weights before the step,
 # computes the correct loss (its own, not yours) and its gradients at D's logits
 # (`value_and_gradients`), and carries those gradients to the weights with
-# `tf.GradientTape` (`sgd_step_through`).
+# `tf.GradientTape` (`sgd_step_through`); these two and the other step tools live in
+# `course/steps.py`.
 
 # %% nbgrader={"grade": false, "grade_id": "gan_test_tools", "locked": true, "schema_version": 3, "solution": false}
 class IgnoreNoise(keras.layers.Layer):
@@ -461,30 +470,6 @@ def small_discriminator(seed):
     )
 
 
-def weights_of(model):
-    """The trainable weights of `model` as NumPy arrays, in order."""
-    return [np.array(weight) for weight in model.trainable_weights]
-
-
-def logs_as_data(logs):
-    """A train_step's logs as {name: array}, or None if they are not a dict."""
-    if not isinstance(logs, dict):
-        return None
-    return {str(name): to_numpy(value) for name, value in logs.items()}
-
-
-def value_and_gradients(function, *inputs):
-    """`function(*inputs)` and its gradients with respect to each input (None where it
-    does not depend on it), by tf.GradientTape."""
-    tensors = [tf.constant(value) for value in inputs]
-    with tf.GradientTape() as tape:
-        for tensor in tensors:
-            tape.watch(tensor)
-        value = function(*tensors)
-    gradients = tape.gradient(value, tensors) if tf.is_tensor(value) else [None] * len(tensors)
-    return to_numpy(value), [None if gradient is None else to_numpy(gradient) for gradient in gradients]
-
-
 def gan_train_step(seed, real, d_learning_rate, g_learning_rate):
     """One train_step of your GAN around `noise_free_generator(4, seed)` and
     `small_discriminator(seed + 1)`, with SGD for both: the weights of both networks
@@ -495,43 +480,10 @@ def gan_train_step(seed, real, d_learning_rate, g_learning_rate):
         d_optimizer=keras.optimizers.SGD(d_learning_rate),
         g_optimizer=keras.optimizers.SGD(g_learning_rate),
     )
-    before = {"generator": weights_of(generator), "discriminator": weights_of(discriminator)}
+    before = {"generator": weight_values(generator), "discriminator": weight_values(discriminator)}
     logs = gan.train_step(tf.constant(real))
-    after = {"generator": weights_of(generator), "discriminator": weights_of(discriminator)}
+    after = {"generator": weight_values(generator), "discriminator": weight_values(discriminator)}
     return {"before": before, "after": after, "logs": logs_as_data(logs)}
-
-
-# The checks' side: the same small networks, rebuilt from the weights your kernel sent.
-def with_weights(model, values):
-    """`model` with its trainable weights set to `values`."""
-    for weight, value in zip(model.trainable_weights, values, strict=True):
-        weight.assign(value)
-    return model
-
-
-def sgd_step_through(weights, outputs, output_gradients, learning_rate):
-    """The `weights` after one SGD step on a loss of `outputs()`, given the gradients of
-    the loss with respect to each output (None: the loss does not depend on it): the
-    chain rule by tf.GradientTape."""
-    with tf.GradientTape() as tape:
-        terms = [
-            tf.reduce_sum(output * tf.cast(gradient, output.dtype))
-            for output, gradient in zip(outputs(), output_gradients, strict=True)
-            if gradient is not None
-        ]
-        surrogate = tf.add_n(terms) if terms else tf.constant(0.0)
-    gradients = tape.gradient(surrogate, weights)
-    return [
-        np.array(weight) - learning_rate * (0.0 if gradient is None else np.array(gradient))
-        for weight, gradient in zip(weights, gradients, strict=True)
-    ]
-
-
-def assert_weights(actual, expected, what, hint=""):
-    """Compares two lists of weight arrays, weight by weight."""
-    assert len(actual) == len(expected), f"{what}: expected {len(expected)} weights, got {len(actual)}"
-    for index, (value, reference) in enumerate(zip(actual, expected, strict=True)):
-        assert_close(value, reference, f"{what}: weight {index} (shape {np.shape(reference)})", hint=hint)
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_gan_metrics", "locked": true, "points": 1, "schema_version": 3, "solution": false}
@@ -600,14 +552,14 @@ for batch, learning_rate, seed in [(8, 0.1, 10), (5, 0.3, 20)]:
         hint="discriminator_loss takes the real logits first, then the fake ones (and "
         "should pass its own test).",
     )
-    assert_weights(
+    assert_weights_close(
         step["after"]["discriminator"],
         expected,
         "discriminator after one train_step",
         hint="Only the discriminator step may change D: one d_optimizer step on "
         "discriminator_loss, applied to the discriminator's weights.",
     )
-    assert_weights(
+    assert_weights_close(
         step["after"]["generator"],
         step["before"]["generator"],
         "generator with a learning rate of zero",
@@ -650,7 +602,7 @@ for batch, learning_rate, seed in [(8, 0.5, 30), (6, 1.0, 40)]:
         g_loss[1],
         learning_rate,
     )
-    assert_weights(
+    assert_weights_close(
         step["after"]["discriminator"],
         step["before"]["discriminator"],
         "discriminator (learning rate zero) after one train_step",
@@ -664,7 +616,7 @@ for batch, learning_rate, seed in [(8, 0.5, 30), (6, 1.0, 40)]:
         hint="Train the generator with generator_loss, the non-saturating loss (which "
         "should pass its own test).",
     )
-    assert_weights(
+    assert_weights_close(
         step["after"]["generator"],
         expected,
         "generator after one train_step",

@@ -52,6 +52,14 @@ from keras import ops
 
 import course
 from course.checks import answers, assert_close, assert_shape, to_numpy
+from course.steps import (
+    assert_weights_close,
+    logs_as_data,
+    sgd_step_through,
+    value_and_gradients,
+    weight_values,
+    with_weights,
+)
 from course.data import load_digits
 
 course.setup(seed=0)
@@ -531,7 +539,8 @@ class VAE(keras.Model):
 # weights before and after it, and the logs. The check then rebuilds the same networks
 # from the weights before the step, computes the correct losses (its own, not yours) and
 # their gradients at the step's outputs (`value_and_gradients`), and carries those
-# gradients to the weights with `tf.GradientTape` (`sgd_step_through`).
+# gradients to the weights with `tf.GradientTape` (`sgd_step_through`); these two and the
+# other step tools live in `course/steps.py`.
 
 # %% nbgrader={"grade": false, "grade_id": "vae_test_tools", "locked": true, "schema_version": 3, "solution": false}
 def small_encoder(latent_dim, seed):
@@ -572,30 +581,6 @@ class FixedNoiseSampling(keras.layers.Layer):
         return mean + ops.exp(0.5 * log_var) * self.epsilon
 
 
-def weight_values(model):
-    """The trainable weights of `model` as NumPy arrays, in order."""
-    return [np.array(weight) for weight in model.trainable_weights]
-
-
-def logs_as_data(logs):
-    """A train_step's logs as {name: array}, or None if they are not a dict."""
-    if not isinstance(logs, dict):
-        return None
-    return {str(name): to_numpy(value) for name, value in logs.items()}
-
-
-def value_and_gradients(function, *inputs):
-    """`function(*inputs)` and its gradients with respect to each input (None where it
-    does not depend on it), by tf.GradientTape."""
-    tensors = [tf.constant(value) for value in inputs]
-    with tf.GradientTape() as tape:
-        for tensor in tensors:
-            tape.watch(tensor)
-        value = function(*tensors)
-    gradients = tape.gradient(value, tensors) if tf.is_tensor(value) else [None] * len(tensors)
-    return to_numpy(value), [None if gradient is None else to_numpy(gradient) for gradient in gradients]
-
-
 def small_vae(latent_dim, seeds, epsilon, learning_rate):
     """Your VAE around a small encoder and decoder (seeds[0], seeds[1]; seeds[2] for
     the VAE), with its sampling noise fixed to `epsilon`, compiled with SGD."""
@@ -619,43 +604,11 @@ def vae_train_step(latent_dim, seeds, batch, epsilon, learning_rate):
 
 
 # The checks' side: the same small networks, rebuilt from the weights your kernel sent.
-def with_weights(model, values):
-    """`model` with its trainable weights set to `values`."""
-    for weight, value in zip(model.trainable_weights, values, strict=True):
-        weight.assign(value)
-    return model
-
-
 def vae_outputs(encoder, decoder, batch, epsilon):
     """[logits, mean, log_var] of the VAE step on `batch` with the noise `epsilon`."""
     mean, log_var = encoder(batch, training=True)
     logits = decoder(mean + ops.exp(0.5 * log_var) * epsilon, training=True)
     return [logits, mean, log_var]
-
-
-def sgd_step_through(weights, outputs, output_gradients, learning_rate):
-    """The `weights` after one SGD step on a loss of `outputs()`, given the gradients of
-    the loss with respect to each output (None: the loss does not depend on it): the
-    chain rule by tf.GradientTape."""
-    with tf.GradientTape() as tape:
-        terms = [
-            tf.reduce_sum(output * tf.cast(gradient, output.dtype))
-            for output, gradient in zip(outputs(), output_gradients, strict=True)
-            if gradient is not None
-        ]
-        surrogate = tf.add_n(terms) if terms else tf.constant(0.0)
-    gradients = tape.gradient(surrogate, weights)
-    return [
-        np.array(weight) - learning_rate * (0.0 if gradient is None else np.array(gradient))
-        for weight, gradient in zip(weights, gradients, strict=True)
-    ]
-
-
-def assert_weights_close(actual, expected, what, hint=""):
-    """Compares two lists of weight arrays, weight by weight."""
-    assert len(actual) == len(expected), f"{what}: expected {len(expected)} weights, got {len(actual)}"
-    for index, (value, reference) in enumerate(zip(actual, expected, strict=True)):
-        assert_close(value, reference, f"{what}, weight {index} (shape {np.shape(reference)})", hint=hint)
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_reconstruction_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
